@@ -1,0 +1,88 @@
+/**
+ * NetScope's entry point: resolve settings from the command line and the
+ * config file, then run. Exit codes: 0 success; 1 unexpected failure;
+ * 2 bad flag, config, filter, or input that is not a capture; 3 a capture
+ * file that is cut short or corrupt (every packet before the damage was
+ * analysed and reported); 130 interrupted by Ctrl-C.
+ *
+ * @module
+ */
+
+import { CaptureFileError } from "./src/capture/capture_file_error.ts";
+import { FilterError } from "./src/capture/bpf_filter.ts";
+import {
+  type Feature,
+  helpText,
+  requestedUnavailable,
+  resolveSettings,
+  UsageError,
+  versionText,
+} from "./src/cli/mod.ts";
+import { OutputWriter } from "./src/display/output_writer.ts";
+import { runOffline } from "./src/pipeline/offline_run.ts";
+
+/** Features built so far; settings that request any other fail clearly. */
+const AVAILABLE: ReadonlySet<Feature> = new Set<Feature>();
+
+/** Exit codes (documented in docs/cli-reference.md). */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_DAMAGED_INPUT = 3;
+export const EXIT_INTERRUPTED = 130;
+
+function fail(message: string, code: number): number {
+  const enc = new TextEncoder();
+  Deno.stderr.writeSync(enc.encode(`netscope: ${message}\n`));
+  return code;
+}
+
+/** Runs NetScope with `argv`; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const out = new OutputWriter(Deno.stdout);
+  try {
+    const settings = await resolveSettings(argv);
+    if (settings.action === "help") {
+      out.write(helpText());
+      out.flush();
+      return EXIT_OK;
+    }
+    if (settings.action === "version") {
+      out.line(versionText());
+      out.flush();
+      return EXIT_OK;
+    }
+    const unavailable = requestedUnavailable(settings, AVAILABLE);
+    if (unavailable.length > 0) return fail(unavailable[0]!, EXIT_USAGE);
+    const path = settings.capture.read_pcap;
+    if (path === null) return fail("live capture is not available yet", EXIT_USAGE);
+    const result = await runOffline({
+      path,
+      filter: settings.capture.filter,
+      count: settings.run.count,
+      quiet: settings.output.quiet,
+      json: settings.output.json,
+      verbose: settings.verbose,
+      hexDump: settings.output.hex_dump,
+    }, out);
+    if (result.error !== null) return fail(result.error, EXIT_DAMAGED_INPUT);
+    if (result.interrupted) return EXIT_INTERRUPTED;
+    return EXIT_OK;
+  } catch (e) {
+    out.flush();
+    if (e instanceof UsageError) return fail(e.message, e.exitCode);
+    if (e instanceof FilterError) return fail(e.message, EXIT_USAGE);
+    if (e instanceof CaptureFileError) {
+      return fail(
+        e.message,
+        e.kind === "truncated" || e.kind === "corrupt" ? EXIT_DAMAGED_INPUT : EXIT_USAGE,
+      );
+    }
+    if (e instanceof Deno.errors.BrokenPipe) return EXIT_OK;
+    throw e;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

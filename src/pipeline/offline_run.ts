@@ -1,0 +1,124 @@
+/**
+ * Reading a capture file end to end: file reader → filter → decoder →
+ * counters → display. This is the inline (single-thread) pipeline; the
+ * packet loop is synchronous within each chunk the reader holds and yields
+ * to the event loop between chunks, so Ctrl-C is noticed and handled.
+ *
+ * @module
+ */
+
+import { PacketCounters } from "../analysis/packet_counters.ts";
+import { CaptureFileReader, NEXT_FRAME, NEXT_NEED_DATA } from "../capture/capture_file_reader.ts";
+import { FilterSet } from "../capture/bpf_filter.ts";
+import { Frame } from "../capture/frame.ts";
+import { formatHexDump } from "../display/hex_dump.ts";
+import type { OutputWriter } from "../display/output_writer.ts";
+import { packetToJson } from "../display/packet_json.ts";
+import { formatPacketLine } from "../display/packet_line.ts";
+import { formatProtocolTree } from "../display/protocol_tree.ts";
+import { formatSummary, summaryToJson } from "../display/summary.ts";
+import { decodeFrame } from "../protocol/decode.ts";
+import { PacketRecord } from "../protocol/packet.ts";
+
+/** What an offline run needs to know (a narrow view of the resolved settings). */
+export interface OfflineRunOptions {
+  /** Capture file path, "-" for standard input. */
+  path: string;
+  /** BPF filter expression, or null for none. */
+  filter: string | null;
+  /** Stop after this many packets (those passing the filter); 0 = no limit. */
+  count: number;
+  /** No per-packet output. */
+  quiet: boolean;
+  /** One JSON object per packet (and one for the summary) instead of text. */
+  json: boolean;
+  /** Verbosity: 2 or more adds the per-layer protocol tree. */
+  verbose: number;
+  /** Add a hex + ASCII dump of each packet. */
+  hexDump: boolean;
+}
+
+/** How an offline run ended. */
+export interface OfflineRunResult {
+  counters: PacketCounters;
+  /** One-line description of the damage that ended reading, or null. */
+  error: string | null;
+  /** True when Ctrl-C stopped the run. */
+  interrupted: boolean;
+  /** True when the output's reader went away (broken pipe). */
+  outputClosed: boolean;
+}
+
+/** Runs the whole file through the pipeline, writing to `out`. */
+export async function runOffline(
+  opts: OfflineRunOptions,
+  out: OutputWriter,
+): Promise<OfflineRunResult> {
+  const reader = await CaptureFileReader.open(opts.path);
+  const filters = opts.filter === null ? null : new FilterSet(opts.filter);
+  if (filters !== null) filters.matcherFor(reader.linkType); // a bad expression fails before any output
+  const counters = new PacketCounters();
+  const frame = new Frame();
+  const rec = new PacketRecord();
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  Deno.addSignalListener("SIGINT", onSigint);
+  const printing = !opts.quiet;
+  let filteredOut = 0;
+  try {
+    for (;;) {
+      const st = reader.next(frame);
+      if (st === NEXT_FRAME) {
+        if (
+          filters !== null &&
+          !filters.matcherFor(frame.linkType).match(
+            frame.buf,
+            frame.offset,
+            frame.capLen,
+            frame.wireLen,
+          )
+        ) {
+          filteredOut++;
+          continue;
+        }
+        decodeFrame(frame, rec);
+        counters.observe(rec);
+        if (printing) printPacket(rec, opts, out);
+        if (out.closed) break;
+        if (opts.count > 0 && counters.packets >= opts.count) break;
+      } else if (st === NEXT_NEED_DATA) {
+        out.flush();
+        if (interrupted || out.closed) break;
+        await reader.fill();
+      } else {
+        break;
+      }
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+    reader.close();
+  }
+  const error = reader.error === null ? null : reader.error.message;
+  const source = { path: opts.path, format: reader.format, filteredOut, error };
+  if (!out.closed) {
+    if (opts.json) out.line(JSON.stringify(summaryToJson(counters, source)));
+    else {
+      if (printing && counters.packets > 0) out.line("");
+      out.line(formatSummary(counters, source));
+    }
+    out.flush();
+  }
+  return { counters, error, interrupted, outputClosed: out.closed };
+}
+
+function printPacket(rec: PacketRecord, opts: OfflineRunOptions, out: OutputWriter): void {
+  if (opts.json) {
+    out.line(JSON.stringify(packetToJson(rec)));
+    return;
+  }
+  out.line(formatPacketLine(rec));
+  if (opts.verbose >= 2) out.line(formatProtocolTree(rec));
+  if (opts.hexDump) out.line(formatHexDump(rec.buf, rec.frame.offset, rec.frame.capLen));
+}
