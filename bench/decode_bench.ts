@@ -99,19 +99,34 @@ Deno.bench("TCP SYN, 54 B, Ethernet/IPv4/TCP, no options (x1000)", {
   group: "decodeFrame",
   baseline: true,
 }, () => run(syn54));
-Deno.bench("TCP SYN, 74 B, MSS/SACK-perm/TS/WS options (x1000)", { group: "decodeFrame" }, () =>
-  run(syn74));
+Deno.bench(
+  "TCP SYN, 74 B, MSS/SACK-perm/TS/WS options (x1000)",
+  { group: "decodeFrame" },
+  () => run(syn74),
+);
 Deno.bench("TCP data, 1454 B, Ethernet/IPv4/TCP + 1400 B payload (x1000)", {
   group: "decodeFrame",
 }, () => run(data1454));
-Deno.bench("QinQ 802.1ad + 802.1Q, IPv4/TCP ACK, 62 B (x1000)", { group: "decodeFrame" }, () =>
-  run(qinq));
-Deno.bench("IPv6/UDP DNS response, 5 A answers, 174 B (x1000)", { group: "decodeFrame" }, () =>
-  run(dnsV6));
-Deno.bench("IPv6/UDP mDNS response, 4 answers, 332 B (x1000)", { group: "decodeFrame" }, () =>
-  run(mdnsV6));
-Deno.bench("TLS 1.3 ClientHello with SNI, 571 B (x1000)", { group: "decodeFrame" }, () =>
-  run(clientHello));
+Deno.bench(
+  "QinQ 802.1ad + 802.1Q, IPv4/TCP ACK, 62 B (x1000)",
+  { group: "decodeFrame" },
+  () => run(qinq),
+);
+Deno.bench(
+  "IPv6/UDP DNS response, 5 A answers, 174 B (x1000)",
+  { group: "decodeFrame" },
+  () => run(dnsV6),
+);
+Deno.bench(
+  "IPv6/UDP mDNS response, 4 answers, 332 B (x1000)",
+  { group: "decodeFrame" },
+  () => run(mdnsV6),
+);
+Deno.bench(
+  "TLS 1.3 ClientHello with SNI, 571 B (x1000)",
+  { group: "decodeFrame" },
+  () => run(clientHello),
+);
 
 // What every packet pays before decoding starts: the record reset.
 Deno.bench("PacketRecord.reset() alone (x1000)", { group: "parts" }, () => {

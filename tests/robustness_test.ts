@@ -12,7 +12,8 @@
  *    decoded twice, with the bytes around the frame set to 0x00 and then to
  *    0xFF: a decoder that reads outside the frame would see different bytes,
  *    so the two records must be identical. Every offset in the record must
- *    lie inside the frame.
+ *    lie inside the frame, and the reused record must equal a fresh one
+ *    (nothing left over from earlier packets).
  *
  * @module
  */
@@ -250,6 +251,7 @@ function mutationTest(file: string, seed: number): void {
   const bufHi = new Uint8Array(GUARD + maxCap + GUARD).fill(0xff); // guards 0xff
   const frameLo = new Frame(), frameHi = new Frame();
   const recLo = new PacketRecord(), recHi = new PacketRecord();
+  let fresh = new PacketRecord();
   for (let n = 0; n < 2000; n++) {
     const src = frames[Math.floor(rand() * frames.length)]!;
     let capLen = src.capLen;
@@ -280,7 +282,43 @@ function mutationTest(file: string, seed: number): void {
     if (!sameSnapshot(a, b)) {
       assert.deepEqual(a, b, `${where}: the decode depends on bytes outside the frame`);
     }
+    // The reused record must hold nothing from the previous packets.
+    decodeFrame(frameLo, fresh);
+    const reused = meaningful(recLo), clean = meaningful(fresh);
+    if (!sameSnapshot(reused, clean)) {
+      assert.deepEqual(reused, clean, `${where}: the reused record differs from a fresh one`);
+    }
+    fresh = new PacketRecord();
   }
+}
+
+/**
+ * The record's meaningful state: every scalar, and the used prefix of each
+ * array (entries past a count are leftovers a reader never looks at).
+ * A reused record and a fresh one must agree on it.
+ */
+function meaningful(rec: PacketRecord): unknown[] {
+  const out: unknown[] = [];
+  const scalars = (o: object) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v === "number" || typeof v === "boolean") out.push(k, v);
+    }
+  };
+  scalars(rec);
+  scalars(rec.dns);
+  scalars(rec.tls);
+  const tags = Math.min(rec.vlanCount, rec.vlanIds.length);
+  out.push([...rec.vlanIds.subarray(0, tags)], [...rec.vlanTpids.subarray(0, tags)]);
+  out.push([...rec.vlanPcps.subarray(0, tags)], [...rec.tcpSack.subarray(0, 2 * rec.tcpSackCount)]);
+  const d = rec.dns;
+  const nq = Math.min(d.qParsed, DNS_MAX_QUESTIONS);
+  for (const a of [d.qNameOff, d.qType, d.qClass]) out.push([...a.subarray(0, nq)]);
+  const nr = Math.min(d.rrCount, DNS_MAX_RRS);
+  for (const a of [d.rrSection, d.rrNameOff, d.rrType, d.rrClass, d.rrTtl, d.rrRdataOff]) {
+    out.push([...a.subarray(0, nr)]);
+  }
+  out.push([...d.rrRdataLen.subarray(0, nr)]);
+  return out;
 }
 
 function sameSnapshot(a: unknown[], b: unknown[]): boolean {

@@ -52,9 +52,23 @@ export function formatPacketLine(rec: PacketRecord): string {
     if (rec.vlanCount > n) s += ",...";
     s += " ";
   }
-  if (rec.mplsCount > 0) s += "MPLS (label " + rec.mplsLabel + ") ";
+  if (rec.mplsCount > 0) s += mplsText(rec) + " ";
   s += body(rec);
   return s + statusSuffix(rec);
+}
+
+/** The label stack as tcpdump prints it: "MPLS (label 29, tc 6, [S], ttl 255)". */
+function mplsText(rec: PacketRecord): string {
+  const b = rec.buf;
+  const end = rec.frame.offset + rec.frame.capLen;
+  let s = "MPLS";
+  for (let i = 0, p = rec.mplsOff; i < rec.mplsCount && p + 4 <= end; i++, p += 4) {
+    const label = ((b[p]! << 12) | (b[p + 1]! << 4) | (b[p + 2]! >>> 4)) >>> 0;
+    const tc = (b[p + 2]! >>> 1) & 7;
+    s += " (label " + label + (tc ? ", tc " + tc : "") + (b[p + 2]! & 1 ? ", [S]" : "") +
+      ", ttl " + b[p + 3]! + ")";
+  }
+  return s;
 }
 
 function body(rec: PacketRecord): string {
@@ -144,7 +158,7 @@ function tcpBody(rec: PacketRecord): string {
   const opts = rec.tcpHdrLen > 20 ? tcpOptionsText(rec) : "";
   if (opts !== "") s += ", options [" + opts + "]";
   s += ", length " + len;
-  if (rec.app === L_DNS) s += ":  " + formatDnsSummary(rec.buf, rec.dns); // tcpdump's two spaces
+  if (rec.app === L_DNS) s += " " + formatDnsSummary(rec.buf, rec.dns); // tcpdump: no colon
   else if (rec.app === L_TLS) s += ": " + tlsText(rec);
   return s;
 }
@@ -161,11 +175,20 @@ function tlsText(rec: PacketRecord): string {
 function icmpBody(rec: PacketRecord): string {
   if (rec.icmpType < 0) return "ICMP";
   const t = rec.icmpType;
+  if (t === 5 && rec.l4CapLen >= 28) return icmpRedirect(rec);
   let s = "ICMP " + icmpTypeName(t);
   const code = icmpCodeName(t, rec.icmpCode);
   if (code !== "") s += " " + code;
   if (rec.icmpId >= 0) s += ", id " + rec.icmpId + ", seq " + rec.icmpSeq;
   return s + ", length " + rec.l4Len;
+}
+
+/** "ICMP redirect <dst> to <net|host> <gateway>" (RFC 792: gateway at 4..8, quoted IP header at 8). */
+function icmpRedirect(rec: PacketRecord): string {
+  const b = rec.buf, off = rec.l4Off;
+  const kind = rec.icmpCode === 0 || rec.icmpCode === 2 ? "net" : "host";
+  return "ICMP redirect " + ipText(b, off + 24, 4) + " to " + kind + " " + ipText(b, off + 4, 4) +
+    ", length " + rec.l4Len;
 }
 
 function icmpv6Body(rec: PacketRecord): string {

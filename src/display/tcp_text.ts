@@ -51,9 +51,8 @@ export function tcpOptionsText(rec: PacketRecord): string {
   while (p < end) {
     const kind = b[p]!;
     if (kind === 0) {
-      parts.push("eol");
-      p++;
-      continue;
+      parts.push("eol"); // end of the option list (RFC 9293 §3.2): the rest is padding
+      break;
     }
     if (kind === 1) {
       parts.push("nop");

@@ -60,9 +60,14 @@ export async function runOffline(
   const counters = new PacketCounters();
   const frame = new Frame();
   const rec = new PacketRecord();
+  // Ctrl-C ends the run at once, even while waiting for input (a pipe or
+  // stdin that has gone quiet): the read is raced against the signal.
   let interrupted = false;
+  let wake: () => void = () => {};
+  const interruption = new Promise<void>((resolve) => (wake = resolve));
   const onSigint = () => {
     interrupted = true;
+    wake();
   };
   Deno.addSignalListener("SIGINT", onSigint);
   const printing = !opts.quiet;
@@ -91,7 +96,10 @@ export async function runOffline(
       } else if (st === NEXT_NEED_DATA) {
         out.flush();
         if (interrupted || out.closed) break;
-        await reader.fill();
+        const filling = reader.fill();
+        filling.catch(() => {}); // settles after close() if Ctrl-C won the race
+        await Promise.race([filling, interruption]);
+        if (interrupted) break;
       } else {
         break;
       }

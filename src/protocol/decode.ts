@@ -226,7 +226,10 @@ function decodeTcpApp(rec: PacketRecord): void {
   // TLS handshake record (content type 22) carrying a ClientHello (type 1).
   if (len >= 6 && b[off] === 22 && b[off + 5] === 1) {
     const st = decodeTlsClientHello(b, off, len, rec.tls);
-    if (st === TLS_NONE) return;
+    if (st === TLS_NONE) {
+      rec.tls.reset(); // keep `tls` clean while `app` is L_NONE (see PacketRecord.reset)
+      return;
+    }
     rec.app = L_TLS;
     rec.topLayer = L_TLS;
     if (st === TLS_MALFORMED) markProblem(rec, ST_MALFORMED, L_TLS, R_TLS);

@@ -1689,6 +1689,14 @@ class TdPrinter {
 }
 
 /**
+ * Names in JSON drop the trailing root dot ("example.com", as tshark and
+ * Zeek write them); the root itself stays ".".
+ */
+function jsonName(name: string): string {
+  return name.length > 1 && name.endsWith(".") && !name.endsWith("\\.") ? name.slice(0, -1) : name;
+}
+
+/**
  * The DNS part of a tcpdump `-n` line (what tcpdump 4.99 prints after
  * "src > dst: " for UDP at verbosity 0), e.g. `12345+ A? example.com. (29)`
  * or `12345 1/0/0 A 93.184.216.34 (45)`; mDNS adds "(QM)"/"(QU)" and
@@ -1719,17 +1727,17 @@ function rrJson(buf: Uint8Array, info: DnsInfo, i: number): Record<string, unkno
   const t = info.rrType[i];
   const c = info.rrClass[i];
   const o: Record<string, unknown> = {
-    name: dnsNameAt(buf, info, info.rrNameOff[i]),
+    name: jsonName(dnsNameAt(buf, info, info.rrNameOff[i])),
     type: dnsTypeName(t),
-    typeCode: t,
+    type_code: t,
   };
   if (t === DNS_TYPE_OPT) {
-    o.udpPayloadSize = c;
+    o.udp_payload_size = c;
   } else {
     const cls = info.mdns ? c & 0x7fff : c;
     o.class = dnsClassName(cls);
-    o.classCode = cls;
-    if (info.mdns) o.cacheFlush = (c & 0x8000) !== 0;
+    o.class_code = cls;
+    if (info.mdns) o.cache_flush = (c & 0x8000) !== 0;
   }
   o.ttl = info.rrTtl[i];
   o.rdlength = info.rrRdataLen[i];
@@ -1738,10 +1746,10 @@ function rrJson(buf: Uint8Array, info: DnsInfo, i: number): Record<string, unkno
 }
 
 /**
- * JSON form of the decoded message: `{ id, qr, opcode, opcodeName, rcode,
- * rcodeName, status, mdns, flags: {qr, aa, tc, rd, ra, z, ad, cd}, counts:
- * {qd, an, ns, ar}, questions: [{name, type, typeCode, class, classCode}],
- * answers / authority / additional: [{name, type, typeCode, class, classCode,
+ * JSON form of the decoded message: `{ id, qr, opcode, opcode_name, rcode,
+ * rcode_name, status, mdns, flags: {qr, aa, tc, rd, ra, z, ad, cd}, counts:
+ * {qd, an, ns, ar}, questions: [{name, type, type_code, class, classCode}],
+ * answers / authority / additional: [{name, type, type_code, class, class_code,
  * ttl, rdlength, data}], edns? }`. Numbers stay numbers; `rcode` includes
  * the EDNS extension. Only kept questions/records appear (up to
  * DNS_MAX_QUESTIONS / DNS_MAX_RRS); `counts` are the header's.
@@ -1753,13 +1761,13 @@ export function dnsToJson(buf: Uint8Array, info: DnsInfo): Record<string, unknow
     const c = info.qClass[i];
     const cls = info.mdns ? c & 0x7fff : c;
     const q: Record<string, unknown> = {
-      name: dnsNameAt(buf, info, info.qNameOff[i]),
+      name: jsonName(dnsNameAt(buf, info, info.qNameOff[i])),
       type: dnsTypeName(info.qType[i]),
-      typeCode: info.qType[i],
+      type_code: info.qType[i],
       class: dnsClassName(cls),
-      classCode: cls,
+      class_code: cls,
     };
-    if (info.mdns) q.unicastResponse = (c & 0x8000) !== 0;
+    if (info.mdns) q.unicast_response = (c & 0x8000) !== 0;
     questions.push(q);
   }
   const answers: Record<string, unknown>[] = [];
@@ -1778,9 +1786,9 @@ export function dnsToJson(buf: Uint8Array, info: DnsInfo): Record<string, unknow
     id: info.id,
     qr: info.qr,
     opcode: info.opcode,
-    opcodeName: dnsOpcodeName(info.opcode),
+    opcode_name: dnsOpcodeName(info.opcode),
     rcode: info.fullRcode,
-    rcodeName: dnsRcodeName(info.fullRcode),
+    rcode_name: dnsRcodeName(info.fullRcode),
     status: DNS_STATUS_NAMES[info.status],
     mdns: info.mdns,
     flags: {
@@ -1800,7 +1808,11 @@ export function dnsToJson(buf: Uint8Array, info: DnsInfo): Record<string, unknow
     additional,
   };
   if (info.ednsOff >= 0) {
-    o.edns = { udpPayloadSize: info.ednsUdpSize, version: info.ednsVersion, do: info.ednsDo === 1 };
+    o.edns = {
+      udp_payload_size: info.ednsUdpSize,
+      version: info.ednsVersion,
+      do: info.ednsDo === 1,
+    };
   }
   return o;
 }

@@ -270,12 +270,12 @@ Deno.test("dns: real NXDOMAIN with SOA authority (frame 20)", () => {
   assert.equal(summary, "2913 NXDomain 0/1/0 (102)");
   const j = dnsToJson(REAL_NX, info) as {
     rcode: number;
-    rcodeName: string;
+    rcode_name: string;
     authority: { type: string; ttl: number }[];
     counts: Record<string, number>;
   };
   assert.equal(j.rcode, 3);
-  assert.equal(j.rcodeName, "NXDomain");
+  assert.equal(j.rcode_name, "NXDomain");
   assert.deepEqual(j.counts, { qd: 1, an: 0, ns: 1, ar: 0 });
   assert.equal(j.authority[0].type, "SOA");
   assert.equal(j.authority[0].ttl, 2598);
@@ -314,10 +314,10 @@ Deno.test("dns: real mDNS announcement with NSEC, cache flush and OPT (frame 421
     "0*- [0q] 2/0/3 (Cache flush) PTR Yaels-iPhone.local., (Cache flush) A 10.0.0.2 (139)",
   );
   const j = JSON.parse(json);
-  assert.equal(j.answers[0].cacheFlush, true);
+  assert.equal(j.answers[0].cache_flush, true);
   assert.equal(j.answers[0].class, "IN");
   assert.equal(j.additional[2].type, "OPT");
-  assert.equal(j.additional[2].udpPayloadSize, 1440);
+  assert.equal(j.additional[2].udp_payload_size, 1440);
 });
 
 Deno.test("dns: real CNAME + 16 A response keeps 17 records (frame 9)", () => {
@@ -635,8 +635,8 @@ Deno.test("dns: header flags, EDNS and extended RCODE", () => {
   assert.equal(dnsRdataText(m, info, 0), "udpsize=4096 version=0 do options=1");
   const j = JSON.parse(json);
   assert.equal(j.rcode, 17);
-  assert.equal(j.rcodeName, "BadKey");
-  assert.deepEqual(j.edns, { udpPayloadSize: 4096, version: 0, do: true });
+  assert.equal(j.rcode_name, "BadKey");
+  assert.deepEqual(j.edns, { udp_payload_size: 4096, version: 0, do: true });
   assert.equal(j.flags.tc, true);
   assert.equal(j.flags.z, true);
 });
@@ -649,14 +649,14 @@ Deno.test("dns: JSON form of a query", () => {
     id: 12345,
     qr: 0,
     opcode: 0,
-    opcodeName: "Query",
+    opcode_name: "Query",
     rcode: 0,
-    rcodeName: "NoError",
+    rcode_name: "NoError",
     status: "ok",
     mdns: false,
     flags: { qr: false, aa: false, tc: false, rd: true, ra: false, z: false, ad: false, cd: false },
     counts: { qd: 1, an: 0, ns: 0, ar: 0 },
-    questions: [{ name: "example.com.", type: "AAAA", typeCode: 28, class: "IN", classCode: 1 }],
+    questions: [{ name: "example.com", type: "AAAA", type_code: 28, class: "IN", class_code: 1 }],
     answers: [],
     authority: [],
     additional: [],

@@ -9,13 +9,7 @@
  * @module
  */
 
-import {
-  L_ICMP,
-  L_ICMPV6,
-  type PacketRecord,
-  R_ICMP_SHORT,
-  ST_TRUNCATED,
-} from "./packet.ts";
+import { L_ICMP, L_ICMPV6, type PacketRecord, R_ICMP_SHORT, ST_TRUNCATED } from "./packet.ts";
 import { markProblem } from "./status.ts";
 
 /** Decodes an ICMP header at `off`. */

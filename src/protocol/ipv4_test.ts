@@ -239,3 +239,22 @@ Deno.test("decodeIpv4() rejects a version other than 4 under ethertype 0x0800", 
   assert.equal(rec.reason, R_IPV4_VERSION);
   assert.equal(rec.srcAddrOff, -1);
 });
+
+Deno.test("decodeIpv4() verifies option-less and optioned headers as onesComplementSum() does", () => {
+  let seed = 12345;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+  for (let n = 0; n < 500; n++) {
+    const options = n % 2 === 0 ? [] : [1, 1, 1, 0];
+    const hdr = ipv4({ proto: 253, payloadLen: 0, options, id: rand() << 8 | rand() });
+    // Random TTL/TOS and a checksum that is right half of the time.
+    hdr[1] = rand();
+    hdr[8] = rand() | 1;
+    if (n % 4 < 2) {
+      hdr[10] = rand();
+      hdr[11] = rand();
+    }
+    const want = onesComplementSum(hdr, 0, hdr.length) === 0xffff ? 1 : 0;
+    const rec = decodeBytes(cat(ETH, hdr));
+    assert.equal(rec.ipChecksumOk, want, `header ${n}`);
+  }
+});

@@ -33,6 +33,7 @@ export function walkMpls(rec: PacketRecord, off: number, end: number): number {
       return -1;
     }
     if (rec.mplsCount === 0) {
+      rec.mplsOff = off;
       rec.mplsLabel = ((b[off]! << 12) | (b[off + 1]! << 4) | (b[off + 2]! >>> 4)) >>> 0;
     }
     rec.mplsCount++;

@@ -216,10 +216,10 @@ Deno.test("tls: real TLS 1.3 ClientHello with GREASE and ECH (tls13-ech.pcap fra
   const j = JSON.parse(json);
   assert.equal(j.sni, "cloudflare-ech.com");
   assert.equal(j.version, 0x0304);
-  assert.equal(j.versionName, "TLS 1.3");
-  assert.equal(j.recordVersionName, "TLS 1.0");
+  assert.equal(j.version_name, "TLS 1.3");
+  assert.equal(j.record_version_name, "TLS 1.0");
   assert.equal(j.status, "client_hello");
-  assert.equal(j.hasEch, true);
+  assert.equal(j.has_ech, true);
 });
 
 Deno.test("tls: real TLS 1.2 ClientHello (chrome-34-google.pcap frame 4)", () => {
@@ -245,7 +245,7 @@ Deno.test("tls: real TLS 1.2 ClientHello (chrome-34-google.pcap frame 4)", () =>
     13,
     18,
   ]);
-  assert.equal(tlsToJson(CHROME34_CH, info).versionName, "TLS 1.2");
+  assert.equal(tlsToJson(CHROME34_CH, info).version_name, "TLS 1.2");
 });
 
 // ---------------------------------------------------------------------------
@@ -456,7 +456,7 @@ Deno.test("tls: hand-built ClientHello fields", () => {
   assert.equal(b.st, TLS_CLIENT_HELLO);
   assert.equal(b.info.extOff, -1);
   assert.equal(b.info.extCount, 0);
-  assert.equal(tlsToJson(bare, b.info).versionName, "SSL 3.0");
+  assert.equal(tlsToJson(bare, b.info).version_name, "SSL 3.0");
   assert.equal(tlsToJson(bare, b.info).sni, null);
 });
 
