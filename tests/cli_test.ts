@@ -107,9 +107,9 @@ Deno.test("netscope --json writes one object per packet and a summary object", a
 Deno.test("netscope -vv adds a protocol tree and --hex-dump a hex dump", async () => {
   const r = await netscope(["-r", FX + "one_http_stream_fin.pcap", "-c", "1", "-vv", "--hex-dump"]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^  TCP$/m);
-  assert.match(r.stdout, /^      mss: 1460$/m);
-  assert.match(r.stdout, /^\t0x0000:  /m);
+  assert.match(r.stdout, /^ {2}TCP$/m);
+  assert.match(r.stdout, /^ {6}mss: 1460$/m);
+  assert.match(r.stdout, /^\t0x0000: {2}/m);
 });
 
 Deno.test("netscope -r - reads standard input", async () => {
