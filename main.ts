@@ -64,6 +64,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       json: settings.output.json,
       verbose: settings.verbose,
       hexDump: settings.output.hex_dump,
+      log: (line) => {
+        out.flush();
+        Deno.stderr.writeSync(new TextEncoder().encode(`netscope: ${line}\n`));
+      },
     }, out);
     if (result.error !== null) return fail(result.error, EXIT_DAMAGED_INPUT);
     if (result.interrupted) return EXIT_INTERRUPTED;

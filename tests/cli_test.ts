@@ -224,3 +224,15 @@ Deno.test("netscope --help and --version", async () => {
   assert.equal(v.code, 0);
   assert.match(v.stdout, /^netscope \d+\.\d+\.\d+\n$/);
 });
+
+Deno.test("netscope -v reports the input on stderr; -vvv adds the BPF program", async () => {
+  const r = await netscope(["-r", FX + "pcapng-example.pcapng", "--quiet", "-vvv", "tcp"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^netscope: reading .*pcapng-example\.pcapng: pcapng$/m);
+  assert.match(r.stderr, /^netscope: {3}interface 1: LINUX_SLL \(Linux cooked v1\)/m);
+  assert.match(r.stderr, /^netscope: filter "tcp": 12 BPF instructions$/m);
+  assert.match(r.stderr, /^netscope: {3}\(000\) ldh +\[12\]$/m);
+  assert.match(r.stderr, /^netscope: read 159 frames, 26200 bytes in /m);
+  // This file's second interface really has timestamps past year 275760.
+  assert.match(r.stdout, /\.\. @18446744073204\.277451000 /);
+});

@@ -290,8 +290,9 @@ function applyExceptions(
   file: string,
   fields: readonly CompareField[],
   diffs: Difference[],
+  exceptions: readonly DifferentialException[] = DIFFERENTIAL_EXCEPTIONS,
 ): { left: Difference[]; stale: Stale[]; explainedFrames: Set<number> } {
-  const mine = DIFFERENTIAL_EXCEPTIONS.filter((e) => e.file === file);
+  const mine = exceptions.filter((e) => e.file === file);
   const used = new Set<string>(); // `${index in mine}:${field}`
   const left: Difference[] = [];
   const explainedFrames = new Set<number>();
@@ -412,6 +413,57 @@ Deno.test("differential exceptions name existing fixtures and carry a reason", (
     assert.ok(e.fields.length > 0, `exception for ${e.file} names no field`);
     assert.ok(e.frames === "all" || e.frames.length > 0, `exception for ${e.file} names no frame`);
   }
+});
+
+Deno.test("applyExceptions() keeps unexplained differences and reports stale exceptions", () => {
+  const diffs: Difference[] = [
+    { frame: 1, field: "ip.src", tshark: ["10.0.0.1", "10.0.0.2"], ours: ["10.0.0.1"] },
+    { frame: 2, field: "ip.src", tshark: ["10.0.0.3", "10.0.0.2"], ours: ["10.0.0.9"] },
+    { frame: 3, field: "tcp.srcport", tshark: ["80"], ours: [] },
+  ];
+  const exceptions: DifferentialException[] = [
+    { file: "x.pcap", frames: "all", fields: ["ip.src"], compare: "first", reason: "r".repeat(20) },
+    {
+      file: "x.pcap",
+      frames: [3],
+      fields: ["tcp.srcport", "udp.srcport"],
+      compare: "any",
+      reason: "",
+    },
+    { file: "x.pcap", frames: [9], fields: ["ip.dst"], compare: "any", reason: "" },
+  ];
+  const { left, stale, explainedFrames } = applyExceptions(
+    "x.pcap",
+    ["ip.src", "ip.dst", "tcp.srcport", "udp.srcport"],
+    diffs,
+    exceptions,
+  );
+  // Frame 2's first occurrence differs from ours: "first" does not excuse it.
+  assert.deepEqual(left, [diffs[1]]);
+  assert.deepEqual([...explainedFrames].sort(), [1, 3]);
+  assert.deepEqual(stale.map((s) => s.field), ["udp.srcport", "ip.dst"]);
+  // Fields outside the step are not judged stale there.
+  assert.equal(
+    applyExceptions("x.pcap", ["ip.src"], diffs.slice(0, 1), exceptions).stale.length,
+    0,
+  );
+});
+
+Deno.test("formatIpv6() prints addresses as tshark does (RFC 5952, glibc inet_ntop)", () => {
+  const text = (hex: string) => {
+    const b = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) b[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    return formatIpv6(b, 0);
+  };
+  assert.equal(text("20010db8000000000000000000000001"), "2001:db8::1");
+  assert.equal(text("20010db8000000010000000000000001"), "2001:db8:0:1::1");
+  assert.equal(text("20010db8000000000001000000000001"), "2001:db8::1:0:0:1");
+  assert.equal(text("20010db8000100010001000100010001"), "2001:db8:1:1:1:1:1:1");
+  assert.equal(text("00000000000000000000000000000000"), "::");
+  assert.equal(text("00000000000000000000000000000001"), "::1");
+  assert.equal(text("00000000000000000000ffffc0000201"), "::ffff:192.0.2.1");
+  assert.equal(text("000000000000000000000000c0000201"), "::192.0.2.1");
+  assert.equal(text("fe800000000000000000000000000000"), "fe80::");
 });
 
 for (const file of fixtureNames) {

@@ -8,7 +8,8 @@
  *    `decodeFrame()` never throw, and every frame whose record lies wholly
  *    before the cut is delivered, in order, with its bytes.
  * 2. Mutated frames: 2,000 frames per fixture with 1-8 random byte flips
- *    (and sometimes a random snaplen cut), from a fixed-seed PRNG. Each is
+ *    (and sometimes a random snaplen cut, or a wire length below the
+ *    captured length), from a fixed-seed PRNG. Each is
  *    decoded twice, with the bytes around the frame set to 0x00 and then to
  *    0xFF: a decoder that reads outside the frame would see different bytes,
  *    so the two records must be identical. Every offset in the record must
@@ -257,6 +258,9 @@ function mutationTest(file: string, seed: number): void {
     let capLen = src.capLen;
     // One in four: cut the frame as a snaplen would.
     if (rand() < 0.25) capLen = Math.floor(rand() * (capLen + 1));
+    // One in eight: a wire length below the captured length (readers pass
+    // such records on unchanged).
+    const wireLen = rand() < 0.125 ? Math.floor(rand() * (capLen + 1)) : src.wireLen;
     bufLo.fill(0);
     bufHi.fill(0xff);
     bufLo.set(bytes.subarray(src.offset, src.offset + capLen), GUARD);
@@ -270,7 +274,7 @@ function mutationTest(file: string, seed: number): void {
       frame.buf = buf;
       frame.offset = GUARD;
       frame.capLen = capLen;
-      frame.wireLen = src.wireLen;
+      frame.wireLen = wireLen;
       frame.linkType = src.linkType;
       frame.number = src.number;
     }

@@ -78,7 +78,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
     long: "--verbose",
     kind: "count",
     target: "verbose",
-    help: "Verbosity level (-v, -vv, -vvv)",
+    help: "Verbosity: -v input details, -vv packet trees, -vvv BPF program",
     group: "General",
   },
   {

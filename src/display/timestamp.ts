@@ -18,8 +18,16 @@ export function clockText(tsSec: number, tsNsec: number): string {
   return pad(h, 2) + ":" + pad(m, 2) + ":" + pad(s, 2) + "." + pad(Math.floor(tsNsec / 1000), 6);
 }
 
-/** ISO 8601 UTC with nanoseconds: "2014-05-16T17:33:34.430569000Z". */
+/** Largest |seconds| a JavaScript Date can hold (ECMA-262 §21.4.1.1). */
+const MAX_DATE_SECS = 8.64e12;
+
+/**
+ * ISO 8601 UTC with nanoseconds: "2014-05-16T17:33:34.430569000Z". A time
+ * outside the years Date can hold (a damaged or odd timestamp, e.g. a
+ * pcapng interface with a huge offset) is written as "@<epoch seconds>".
+ */
 export function isoText(tsSec: number, tsNsec: number): string {
+  if (!(Math.abs(tsSec) <= MAX_DATE_SECS)) return "@" + epochText(tsSec, tsNsec);
   const d = new Date(tsSec * 1000);
   const iso = d.toISOString(); // "YYYY-MM-DDTHH:MM:SS.mmmZ"
   return iso.slice(0, 19) + "." + pad(tsNsec, 9) + "Z";

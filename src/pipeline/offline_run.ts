@@ -12,6 +12,7 @@ import { CaptureFileReader, NEXT_FRAME, NEXT_NEED_DATA } from "../capture/captur
 import { FilterSet } from "../capture/bpf_filter.ts";
 import { Frame } from "../capture/frame.ts";
 import { formatHexDump } from "../display/hex_dump.ts";
+import { linkTypeName } from "../display/names.ts";
 import type { OutputWriter } from "../display/output_writer.ts";
 import { packetToJson } from "../display/packet_json.ts";
 import { formatPacketLine } from "../display/packet_line.ts";
@@ -36,6 +37,12 @@ export interface OfflineRunOptions {
   verbose: number;
   /** Add a hex + ASCII dump of each packet. */
   hexDump: boolean;
+  /**
+   * Diagnostics, one line each (stderr in the CLI): with verbose >= 1 the
+   * input's format and interfaces, the filter, and the read rate; with
+   * verbose >= 3 also the compiled BPF program.
+   */
+  log: (line: string) => void;
 }
 
 /** How an offline run ended. */
@@ -54,9 +61,22 @@ export async function runOffline(
   opts: OfflineRunOptions,
   out: OutputWriter,
 ): Promise<OfflineRunResult> {
+  const started = performance.now();
   const reader = await CaptureFileReader.open(opts.path);
   const filters = opts.filter === null ? null : new FilterSet(opts.filter);
-  if (filters !== null) filters.matcherFor(reader.linkType); // a bad expression fails before any output
+  // A bad expression fails before any output.
+  const firstMatcher = filters === null ? null : filters.matcherFor(reader.linkType);
+  if (opts.verbose >= 1) {
+    opts.log(`reading ${reader.path}: ${reader.format}`);
+    if (firstMatcher !== null) {
+      opts.log(
+        `filter "${firstMatcher.expression}": ${firstMatcher.program.length} BPF instructions`,
+      );
+      if (opts.verbose >= 3) {
+        for (const l of firstMatcher.dump().split("\n")) opts.log("  " + l);
+      }
+    }
+  }
   const counters = new PacketCounters();
   const frame = new Frame();
   const rec = new PacketRecord();
@@ -109,6 +129,19 @@ export async function runOffline(
     reader.close();
   }
   const error = reader.error === null ? null : reader.error.message;
+  if (opts.verbose >= 1) {
+    for (const i of reader.interfaces) {
+      opts.log(
+        `  interface ${i.index}${i.name ? ` "${i.name}"` : ""}: ${linkTypeName(i.linkType)}, ` +
+          `snaplen ${i.snaplen}, ${i.tsUnitsPerSecond} timestamp units per second`,
+      );
+    }
+    const secs = (performance.now() - started) / 1000;
+    opts.log(
+      `read ${reader.framesRead} frames, ${reader.bytesRead} bytes in ${secs.toFixed(3)} s` +
+        ` (${(reader.framesRead / secs / 1e6).toFixed(2)} Mpps)`,
+    );
+  }
   const source = { path: opts.path, format: reader.format, filteredOut, error };
   if (!out.closed) {
     if (opts.json) out.line(JSON.stringify(summaryToJson(counters, source)));

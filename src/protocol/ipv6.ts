@@ -67,7 +67,10 @@ export function decodeIpv6(rec: PacketRecord, off: number, end: number): number 
   rec.dstAddrOff = off + 24;
   // Bytes of this packet on the wire, counted from the IPv6 header.
   const wireAvail = rec.frame.wireLen - (off - rec.frame.offset);
-  if (plen === 0) plen = wireAvail - IPV6_HEADER_LEN;
+  if (plen === 0) {
+    plen = wireAvail - IPV6_HEADER_LEN;
+    if (plen < 0) plen = 0; // a frame whose wire length is below its captured length
+  }
   rec.ipTotalLen = IPV6_HEADER_LEN + plen;
   if (wireAvail < rec.ipTotalLen) {
     markProblem(rec, ST_MALFORMED, L_IPV6, R_IPV6_TRUNC);
