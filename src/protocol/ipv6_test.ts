@@ -273,3 +273,15 @@ Deno.test("decodeIpv6() rejects a version other than 6 under ethertype 0x86dd", 
   assert.equal(rec.reason, R_IPV6_VERSION);
   assert.equal(rec.srcAddrOff, -1);
 });
+
+Deno.test("decodeIpv6() keeps lengths non-negative when the wire length is below the header", () => {
+  // Payload length 0 and a record whose wire length (30) is below its captured length.
+  const bytes = cat(ETH, ipv6({ next: IPPROTO_TCP, payloadLen: 0 }), tcp({}));
+  const rec = decodeBytes(bytes, { wireLen: 30 });
+  assert.equal(rec.status, ST_MALFORMED);
+  assert.equal(rec.reason, R_IPV6_TRUNC);
+  assert.equal(rec.ipTotalLen, 40);
+  assert.equal(rec.l4Len, 0);
+  assert.equal(rec.l4CapLen, 0);
+  assert.equal(rec.srcPort, -1);
+});
