@@ -336,6 +336,7 @@ export class PacketRecord {
 
   /** Resets every field to its initial value (called once per packet). */
   reset(): void {
+    const wasArp = this.net === NET_ARP;
     this.status = ST_OK;
     this.statusLayer = L_NONE;
     this.reason = R_NONE;
@@ -373,15 +374,38 @@ export class PacketRecord {
     this.l4Off = -1;
     this.l4CapLen = 0;
     this.l4Len = 0;
-    this.arpOp = 0;
-    this.arpHwType = 0;
-    this.arpProtoType = 0;
-    this.arpSha = -1;
-    this.arpSpa = -1;
-    this.arpTha = -1;
-    this.arpTpa = -1;
-    this.arpHln = 0;
-    this.arpPln = 0;
+    // Groups only some packets fill are cleared only when the previous
+    // packet filled them (the decoders write them on no other path): this
+    // skips about 20 stores for a plain TCP/UDP packet. The robustness test
+    // compares a reused record with a fresh one after every decode.
+    if (wasArp) {
+      this.arpOp = 0;
+      this.arpHwType = 0;
+      this.arpProtoType = 0;
+      this.arpSha = -1;
+      this.arpSpa = -1;
+      this.arpTha = -1;
+      this.arpTpa = -1;
+      this.arpHln = 0;
+      this.arpPln = 0;
+    }
+    if (this.tcpHdrLen > 20) {
+      this.tcpMss = -1;
+      this.tcpWscale = -1;
+      this.tcpSackPerm = 0;
+      this.tcpSackCount = 0;
+      this.tcpHasTs = 0;
+      this.tcpTsVal = 0;
+      this.tcpTsEcr = 0;
+    }
+    if (this.icmpType !== -1 || this.icmpCode !== -1) {
+      this.icmpType = -1;
+      this.icmpCode = -1;
+      this.icmpChecksum = 0;
+      this.icmpId = -1;
+      this.icmpSeq = -1;
+      this.icmpTargetOff = -1;
+    }
     this.srcPort = -1;
     this.dstPort = -1;
     this.tcpSeq = 0;
@@ -391,21 +415,8 @@ export class PacketRecord {
     this.tcpHdrLen = 0;
     this.tcpUrgent = 0;
     this.tcpChecksum = 0;
-    this.tcpMss = -1;
-    this.tcpWscale = -1;
-    this.tcpSackPerm = 0;
-    this.tcpSackCount = 0;
-    this.tcpHasTs = 0;
-    this.tcpTsVal = 0;
-    this.tcpTsEcr = 0;
     this.udpLen = 0;
     this.udpChecksum = 0;
-    this.icmpType = -1;
-    this.icmpCode = -1;
-    this.icmpChecksum = 0;
-    this.icmpId = -1;
-    this.icmpSeq = -1;
-    this.icmpTargetOff = -1;
     this.payloadOff = -1;
     this.payloadLen = 0;
     this.payloadWireLen = 0;

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { Frame } from "../capture/frame.ts";
-import { LAYER_COUNT, LAYER_NAMES, PacketRecord, REASON_TEXT, STATUS_NAMES } from "./packet.ts";
+import {
+  LAYER_COUNT,
+  LAYER_NAMES,
+  NET_ARP,
+  PacketRecord,
+  REASON_TEXT,
+  STATUS_NAMES,
+} from "./packet.ts";
 import * as packet from "./packet.ts";
 
 /** Every own enumerable field of `o` that holds a number or a boolean. */
@@ -27,6 +34,11 @@ Deno.test("PacketRecord.reset() restores every scalar field of a fresh record", 
   scramble(rec.dns);
   scramble(rec.tls);
   for (const k of keys) assert.notEqual((rec as never)[k], (fresh as never)[k], k);
+  // Mark the lazily-cleared groups as used by the last packet, as the
+  // decoders do when they fill them (ARP, TCP options, ICMP; app for DNS/TLS).
+  rec.net = NET_ARP;
+  rec.tcpHdrLen = 40;
+  rec.icmpType = 3;
   rec.reset();
   for (const k of keys) {
     assert.equal((rec as never)[k], (fresh as never)[k], `reset() leaves ${k} changed`);
