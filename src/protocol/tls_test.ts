@@ -13,27 +13,11 @@ import {
   tlsToJson,
   tlsVersionName,
 } from "./tls.ts";
+import { fixture } from "../../tests/_fixtures.ts";
 
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
-
-const FIXTURES = new URL("../../tests/fixtures/", import.meta.url);
-
-function fixture(name: string): string {
-  return new URL(name, FIXTURES).pathname;
-}
-
-async function toolWorks(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "null" }).output();
-    return r.success;
-  } catch {
-    return false;
-  }
-}
-
-const HAVE_TSHARK = await toolWorks("tshark", ["-v"]);
 
 /** tshark's output; `lenient` accepts a non-zero exit (a capture file cut short). */
 async function tshark(args: string[], lenient = false): Promise<string> {
@@ -303,7 +287,7 @@ async function clientHelloPayloads(): Promise<
   { file: string; frame: number; payload: Uint8Array }[]
 > {
   const out: { file: string; frame: number; payload: Uint8Array }[] = [];
-  const files = [...Deno.readDirSync(FIXTURES)].map((e) => e.name)
+  const files = [...Deno.readDirSync(fixture("."))].map((e) => e.name)
     .filter((n) => /\.pcap(ng)?$/.test(n) && !n.startsWith("pcap-invalid")).sort();
   // A few tshark processes at a time, results kept in file order.
   const texts: string[] = new Array(files.length);
@@ -349,7 +333,6 @@ function tcpPcap(payloads: Uint8Array[]): Uint8Array {
 
 Deno.test({
   name: "tls: every ClientHello segment in the fixtures decodes like tshark",
-  ignore: !HAVE_TSHARK,
   fn: async () => {
     const found = await clientHelloPayloads();
     // chrome-34 1, example 2, heuristic_tcp_ack_payload 6, tls 3, tls13-ech 2,
@@ -396,7 +379,6 @@ Deno.test({
 Deno.test({
   name:
     "tls: ClientHello over 12 segments (tls_with_huge_ch.pcapng): first segment vs tshark's reassembly",
-  ignore: !HAVE_TSHARK,
   fn: async () => {
     const file = fixture("tls_with_huge_ch.pcapng");
     const first =
