@@ -1,0 +1,63 @@
+/**
+ * Capture time as the anomaly detectors see it: a monotonic clock cut into
+ * buckets of 1/{@link WINDOW_BUCKETS} of the detection window.
+ *
+ * Window semantics (shared by the SYN flood and port scan detectors):
+ *
+ * - Time is capture time `t` in seconds, relative to the first packet of the
+ *   run. It never runs backwards: a packet stamped earlier than one already
+ *   seen counts at the latest time seen (captures step back by a few
+ *   microseconds now and then), and times below 0 count as 0.
+ * - Time is cut into buckets of `g = window_secs / 8`; bucket `n` covers
+ *   `[n·g, (n+1)·g)`.
+ * - At time `t`, "the window" is the bucket holding `t` and the 7 buckets
+ *   before it, i.e. capture times `[(floor(t/g) − 7)·g, t]`. Its length is
+ *   at least 7/8 of `window_secs` and less than `window_secs`.
+ *
+ * So everything counted toward an alert happened within less than
+ * `window_secs` (an alert is never raised on older evidence), and any burst
+ * that fits within 7/8 of `window_secs` is counted whole by the time its
+ * last packet arrives. A burst spread over between 7/8 and all of
+ * `window_secs` may be split across two windows.
+ *
+ * @module
+ */
+
+/** Buckets per window. */
+export const WINDOW_BUCKETS = 8;
+
+/** A monotonic capture clock and the bucket it is in. */
+export class WindowClock {
+  /** Detection window in seconds. */
+  readonly windowSecs: number;
+  /** Bucket width in seconds (`windowSecs / WINDOW_BUCKETS`). */
+  readonly bucketSecs: number;
+  /** Latest capture time seen (seconds, ≥ 0). */
+  now = 0;
+  /** Bucket of `now`. */
+  epoch = 0;
+  /** Oldest bucket still inside the window (`epoch − 7`). */
+  oldestLive: number = -(WINDOW_BUCKETS - 1);
+  /** Start of the next bucket: until `now` reaches it, `epoch` stays. */
+  #nextStart: number;
+
+  constructor(windowSecs: number) {
+    if (!(windowSecs > 0 && Number.isFinite(windowSecs))) {
+      throw new RangeError(`Cannot create window: window_secs ${windowSecs} is not positive`);
+    }
+    this.windowSecs = windowSecs;
+    this.bucketSecs = windowSecs / WINDOW_BUCKETS;
+    this.#nextStart = this.bucketSecs;
+  }
+
+  /** Moves the clock to capture time `t` (never backwards). */
+  advance(t: number): void {
+    if (!(t > this.now)) return; // also ignores NaN
+    this.now = t;
+    if (t < this.#nextStart) return;
+    const e = Math.floor(t / this.bucketSecs);
+    this.epoch = e;
+    this.oldestLive = e - (WINDOW_BUCKETS - 1);
+    this.#nextStart = (e + 1) * this.bucketSecs;
+  }
+}
