@@ -148,7 +148,12 @@ Deno.test("netscope refuses bad flags, filters and features not built yet", asyn
       /^netscope: Cannot compile filter "tcp prot 80"/,
     ],
     [["-r", FX + "tls.pcap", "--web"], /^netscope: .*web dashboard is not available yet/],
-    [["-r", FX + "tls.pcap", "--export-json", "x.json"], /not available yet/],
+    [["-r", FX + "tls.pcap", "--pipeline"], /sharded pipeline is not available yet/],
+    [
+      ["-r", FX + "tls.pcap", "--export-json", "/nonexistent/dir/x.json"],
+      /^netscope: Cannot write flow export "\/nonexistent\/dir\/x\.json": no such file or directory$/,
+    ],
+    [["-r", FX + "tls.pcap", "--alerts-jsonl", "/tmp/x.jsonl"], /--alerts-jsonl needs --anomalies/],
     [
       ["-r", FX + "tls.pcap", "--quiet", "--no-quiet"],
       /--quiet and --no-quiet cannot be used together/,
@@ -235,4 +240,97 @@ Deno.test("netscope -v reports the input on stderr; -vvv adds the BPF program", 
   assert.match(r.stderr, /^netscope: read 159 frames, 26200 bytes in /m);
   // This file's second interface really has timestamps past year 275760.
   assert.match(r.stdout, /\.\. @18446744073204\.277451000 /);
+});
+
+Deno.test("netscope writes flow exports, expired flows and alerts, and only at the end", async () => {
+  const dir = await Deno.makeTempDir();
+  const r = await netscope([
+    "-r",
+    FX + "synscan.pcap",
+    "--quiet",
+    "--anomalies",
+    "--flow-timeout-s",
+    "5",
+    "--export-json",
+    `${dir}/flows.json`,
+    "--export-csv",
+    `${dir}/flows.csv`,
+    "--expired-flows-jsonl",
+    `${dir}/expired.jsonl`,
+    "--alerts-jsonl",
+    `${dir}/alerts.jsonl`,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ALERT .* port_scan: Port scan from 172\.16\.0\.8/m);
+  const flows = JSON.parse(await Deno.readTextFile(`${dir}/flows.json`));
+  const csv = (await Deno.readTextFile(`${dir}/flows.csv`)).trimEnd().split("\n");
+  assert.equal(csv.length, flows.length + 1);
+  assert.match(
+    csv[0]!,
+    /^protocol,endpoint_a_ip,endpoint_a_port,endpoint_b_ip,endpoint_b_port,first_seen,/,
+  );
+  const expired = (await Deno.readTextFile(`${dir}/expired.jsonl`)).trimEnd().split("\n")
+    .map((l) => JSON.parse(l));
+  assert.ok(expired.length > 0);
+  assert.ok(expired.every((f) => ["idle_timeout", "tcp_closed", "evicted"].includes(f.reason)));
+  // Every flow is either live at the end (exports) or expired before it.
+  assert.match(
+    r.stdout,
+    new RegExp(`^flows: ${flows.length + expired.length} seen, ${flows.length} live`, "m"),
+  );
+  const alerts = (await Deno.readTextFile(`${dir}/alerts.jsonl`)).trimEnd().split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].kind, "port_scan");
+  assert.deepEqual(alerts[0].source, { ip: "172.16.0.8" });
+  // No temporary files are left behind.
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assert.deepEqual(names, ["alerts.jsonl", "expired.jsonl", "flows.csv", "flows.json"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("netscope --stats prints ticks that follow capture time", async () => {
+  const a = await netscope(["-r", FX + "example.pcap", "--quiet", "--stats", "--top-flows", "2"]);
+  assert.equal(a.code, 0, a.stderr);
+  const ticks = a.stdout.split("\n").filter((l) => l.startsWith("[stats "));
+  // One tick per 1 s interval that holds packets: example.pcap's packets fall
+  // in 15 distinct whole seconds (tshark -T fields -e frame.time_epoch).
+  assert.equal(ticks.length, 15);
+  assert.match(ticks[0]!, /^\[stats 2013-05-02T20:20:33\.000000000Z\] /);
+  const b = await netscope(["-r", FX + "example.pcap", "--quiet", "--stats", "--top-flows", "2"]);
+  assert.equal(b.stdout, a.stdout, "the same file gives the same ticks");
+  const j = await netscope(["-r", FX + "example.pcap", "--json", "--quiet", "--stats"]);
+  const objs = j.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(objs.filter((o) => o.type === "stats").length, 15);
+  assert.equal(objs.filter((o) => o.type === "stats").reduce((n, o) => n + o.packets, 0), 4631);
+});
+
+Deno.test("Ctrl-C still writes the flow export", async () => {
+  const dir = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, ROOT + "main.ts", "-r", "-", "--export-json", `${dir}/f.json`],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(await Deno.readFile(FX + "one_http_stream_fin.pcap"));
+  const reader = child.stdout.getReader();
+  let seen = "";
+  while (packetLines(seen).length < 15) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  child.kill("SIGINT");
+  while (!(await reader.read()).done) { /* drain */ }
+  const status = await child.status;
+  await w.close().catch(() => {});
+  await child.stderr.cancel();
+  assert.equal(status.code, 130);
+  const flows = JSON.parse(await Deno.readTextFile(`${dir}/f.json`));
+  assert.equal(flows.length, 1);
+  assert.equal(flows[0].packets_total, 15);
+  await Deno.remove(dir, { recursive: true });
 });

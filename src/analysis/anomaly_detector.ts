@@ -3,19 +3,65 @@
  * every decoded packet and queues the alerts they raise for the pipeline to
  * print (`alertLine`) and write (`alertJsonLine`, `--alerts-jsonl`).
  *
- * Usage (inline pipeline):
+ * Usage (inline pipeline, after the flow table has seen the packet):
  *
  * ```ts
- * const anomalies = new AnomalyDetector(settings.analysis.anomalies);
+ * const anomalies = new AnomalyDetector(settings.analysis.anomalies, {
+ *   answered: (slot, firstSeen) => flowWasAnswered(slot, firstSeen),
+ * });
  * // first packet: anomalies.baseSec = frame.tsSec;
- * anomalies.observe(rec, (frame.tsSec - baseSec) + frame.tsNsec / 1e9);
+ * const slot = flows.observe(rec, t);
+ * anomalies.observe(rec, t, slot, flows.lastIsNew, slot >= 0 ? flows.firstSeen(slot) : 0);
  * for (const a of anomalies.takeAlerts()) out.line(alertLine(a));
+ * // end of capture:
+ * anomalies.flush(tLast);
  * ```
+ *
+ * ## Which contacts count toward a port scan
+ *
+ * NetScope's default (with an `answered` callback) deliberately differs
+ * from the reference rule, which counts every SYN-only TCP segment and
+ * every UDP datagram as a "contact". That rule alerts on ordinary traffic:
+ * a browser opening connections to 11 web servers within 10 s is a "host
+ * sweep", and a DNS resolver whose answers go to 26 random client ports is
+ * a "port scan" (both happen in tests/fixtures/example.pcap). Like Snort's
+ * sfPortscan and Zeek's scan detection, NetScope counts only FAILED
+ * contacts:
+ *
+ * - A contact is the packet that creates a flow in the flow table
+ *   (`flowIsNew`): a TCP segment with SYN set and ACK clear, or a UDP
+ *   datagram. A retransmitted SYN of the same flow is not a new contact,
+ *   and packets of an existing UDP flow (a server's replies, a stream's
+ *   later datagrams) never are.
+ * - A contact waits `answerGraceSecs` (default 2 s) of capture time. It is
+ *   then judged by `answered(slot, firstSeen)`: a TCP contact is answered
+ *   if the responder sent a SYN-ACK, a UDP contact if the responder sent
+ *   anything back. Only an unanswered contact is counted by the port scan
+ *   rule, at its ORIGINAL capture time (window and cooldown as in
+ *   `port_scan.ts`); its alert, stamped with that time, is raised when the
+ *   contact is judged, i.e. up to `answerGraceSecs` later.
+ * - When is "then": at the first `observe()` whose time is later than
+ *   contact time + `answerGraceSecs` (the packet that moves time past it;
+ *   the pipeline has already given it to the flow table, so if it is the
+ *   answer itself it counts as one), or at {@link AnomalyDetector.flush} /
+ *   {@link AnomalyDetector.advance}. An answer that arrives within the grace
+ *   is always seen; a later one only if no packet moved time past the grace
+ *   before it.
+ * - Waiting contacts are held in a bounded FIFO (`pending_contacts.ts`,
+ *   `maxPendingContacts`, default 65,536 ≈ 3.7 MB). When it is full, the
+ *   oldest contact is judged early (counted in `pendingOverflow`): memory
+ *   stays bounded; an answer that has not arrived by then is missed.
+ * - The SYN flood rule is unchanged: every SYN-only segment counts at once.
+ *
+ * With `answered` null (the default when the option is absent) the port
+ * scan rule is the reference's: every SYN-only segment and every UDP
+ * datagram counts at once; the flow arguments of `observe()` are ignored.
  *
  * Rules, window semantics and memory bounds: see `syn_flood.ts`,
  * `port_scan.ts` and `window_clock.ts`. A packet that is neither a TCP SYN
- * without ACK nor UDP costs a couple of field reads. Nothing is allocated
- * per packet except when an alert is raised.
+ * without ACK nor UDP costs a couple of field reads (and one comparison of
+ * its time with the oldest pending contact's deadline). Nothing is
+ * allocated per packet except when an alert is raised.
  *
  * @module
  */
@@ -24,13 +70,28 @@ import type { AnomalySettings } from "../cli/config.ts";
 import {
   IPPROTO_TCP,
   IPPROTO_UDP,
+  NET_IPV4,
   type PacketRecord,
   TCP_ACK,
   TCP_SYN,
 } from "../protocol/packet.ts";
 import type { Alert } from "./alert.ts";
-import { PortScanDetector, type PortScanLimits } from "./port_scan.ts";
+import { loadAddress } from "./ip_key.ts";
+import { DEFAULT_PENDING_CONTACTS, PendingContacts } from "./pending_contacts.ts";
+import { PortScanDetector, type PortScanLimits, portKeyOf } from "./port_scan.ts";
 import { SynFloodDetector, type SynFloodLimits } from "./syn_flood.ts";
+
+/**
+ * Whether the flow created at capture time `firstSeen` in flow table slot
+ * `slot` was answered: TCP, the responder sent a SYN-ACK; UDP, the
+ * responder sent any packet. Must return false when the slot no longer
+ * holds that flow (it is free, or its flow has another first-seen time:
+ * the slot was reused). Called once per contact, in contact-time order.
+ */
+export type AnsweredCallback = (slot: number, firstSeen: number) => boolean;
+
+/** Default grace for an answer to a contact (seconds of capture time). */
+export const DEFAULT_ANSWER_GRACE_SECS = 2;
 
 /** Options of an {@link AnomalyDetector}. */
 export interface AnomalyDetectorOptions {
@@ -44,6 +105,18 @@ export interface AnomalyDetectorOptions {
   maxFloodEntries?: number;
   /** Size of the port scan detector's port/host pool (default 262,144). */
   maxScanEntries?: number;
+  /**
+   * The flow table's answer to "was this contact answered?" (see
+   * {@link AnsweredCallback}). When set, only unanswered contacts count
+   * toward a port scan (NetScope's default, see the module doc); null or
+   * absent: the reference rule (every SYN-only segment and UDP datagram
+   * counts at once).
+   */
+  answered?: AnsweredCallback | null;
+  /** How long a contact waits for its answer, in seconds of capture time (default 2, ≥ 0). */
+  answerGraceSecs?: number;
+  /** Contacts that can wait for their answer at once (default 65,536). */
+  maxPendingContacts?: number;
   /**
    * Called with each alert as it is raised. When set, alerts go only here
    * and {@link AnomalyDetector.takeAlerts} returns nothing.
@@ -61,16 +134,33 @@ export class AnomalyDetector {
   readonly synFlood: SynFloodDetector | null;
   /** The port scan detector, null when disabled. */
   readonly portScan: PortScanDetector | null;
+  /** Seconds a contact waits for its answer (failed-contact rule only). */
+  readonly answerGraceSecs: number;
   /** Alerts raised, all kinds. */
   alertsRaised = 0;
   /** SYN flood alerts raised. */
   synFloodAlerts = 0;
   /** Port scan alerts raised. */
   portScanAlerts = 0;
+  /** Contacts judged answered (failed-contact rule). */
+  contactsAnswered = 0;
+  /** Contacts judged unanswered and counted by the port scan rule (failed-contact rule). */
+  contactsFailed = 0;
+  /** Contacts judged before their grace ended because the FIFO was full. */
+  pendingOverflow = 0;
 
-  #queue: Alert[] = [];
-  readonly #onAlert: ((alert: Alert) => void) | null;
+  private queue: Alert[] = [];
+  private readonly onAlert: ((alert: Alert) => void) | null;
   #baseSec: number;
+  readonly #answered: AnsweredCallback | null;
+  /** Contacts waiting for their answer; null unless the failed-contact rule runs. */
+  readonly #pending: PendingContacts | null;
+  /** Time after which the oldest pending contact is due (Infinity: none). */
+  #due = Infinity;
+  /** Time of the newest pending contact (contacts are queued in time order). */
+  #lastQueued = 0;
+  /** Scratch for a contact's addresses: source 0..3, destination 4..7. */
+  readonly #words = new Int32Array(8);
 
   /**
    * With `settings.enabled` false (or both kinds disabled) nothing is
@@ -78,7 +168,12 @@ export class AnomalyDetector {
    */
   constructor(settings: AnomalySettings, opts: AnomalyDetectorOptions = {}) {
     this.#baseSec = opts.baseSec ?? 0;
-    this.#onAlert = opts.onAlert ?? null;
+    this.onAlert = opts.onAlert ?? null;
+    const grace = opts.answerGraceSecs ?? DEFAULT_ANSWER_GRACE_SECS;
+    if (!(grace >= 0 && Number.isFinite(grace))) {
+      throw new RangeError(`Cannot create anomaly detector: answer grace ${grace} s is invalid`);
+    }
+    this.answerGraceSecs = grace;
     const floodLimits: SynFloodLimits = {
       maxTargets: opts.maxTargets,
       maxEntries: opts.maxFloodEntries,
@@ -95,6 +190,10 @@ export class AnomalyDetector {
     this.portScan = settings.enabled && settings.port_scan.enabled
       ? new PortScanDetector(settings.port_scan, this.#baseSec, scanLimits)
       : null;
+    this.#answered = opts.answered ?? null;
+    this.#pending = this.portScan !== null && this.#answered !== null
+      ? new PendingContacts(opts.maxPendingContacts ?? DEFAULT_PENDING_CONTACTS)
+      : null;
   }
 
   /** Whole seconds of the run's first packet (alert times are `baseSec + t`). */
@@ -108,32 +207,84 @@ export class AnomalyDetector {
     if (this.portScan !== null) this.portScan.baseSec = v;
   }
 
+  /** Whether port scans count only failed contacts (an `answered` callback was given). */
+  get countsFailedContacts(): boolean {
+    return this.#pending !== null;
+  }
+
+  /** Contacts waiting for their answer now. */
+  get pendingContacts(): number {
+    return this.#pending === null ? 0 : this.#pending.length;
+  }
+
+  /** Contacts that can wait at once (0 without the failed-contact rule). */
+  get maxPendingContacts(): number {
+    return this.#pending === null ? 0 : this.#pending.capacity;
+  }
+
   /**
    * Feeds one decoded packet at capture time `t` (seconds relative to the
-   * run's first packet, `(tsSec − baseSec) + tsNsec / 1e9`).
+   * run's first packet, `(tsSec − baseSec) + tsNsec / 1e9`). With the
+   * failed-contact rule, call it for every packet, after the flow table
+   * has seen it, with the packet's flow: `flowSlot` (-1: no flow),
+   * `flowIsNew` (this packet created the flow) and `flowFirstSeen` (the
+   * flow's first-seen time, handed back to `answered`). Without it the
+   * flow arguments are ignored.
    */
-  observe(rec: PacketRecord, t: number): void {
+  observe(rec: PacketRecord, t: number, flowSlot = -1, flowIsNew = false, flowFirstSeen = 0): void {
+    if (t > this.#due) this.#drain(t);
+    // isSyn() and isContact() inlined: a data segment leaves after one test.
     const proto = rec.ipProto;
     if (proto === IPPROTO_TCP) {
       if ((rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
-      if (this.synFlood !== null) {
-        const a = this.synFlood.observe(rec, t);
-        if (a !== null) this.#raise(a);
+      const flood = this.synFlood;
+      if (flood !== null) {
+        flood.clock.advance(t);
+        const a = flood.observeSyn(rec);
+        if (a !== null) this.raise(a);
       }
-    } else if (proto !== IPPROTO_UDP) {
+    } else if (proto !== IPPROTO_UDP || rec.dstPort < 0) {
       return;
     }
-    if (this.portScan !== null) {
-      const a = this.portScan.observe(rec, t);
-      if (a !== null) this.#raise(a);
+    const scan = this.portScan;
+    if (scan === null) return;
+    if (this.#pending === null) {
+      scan.clock.advance(t);
+      const a = scan.observeContact(rec);
+      if (a !== null) this.raise(a);
+    } else if (flowIsNew && flowSlot >= 0) {
+      this.#enqueue(rec, t, flowSlot, flowFirstSeen);
     }
+  }
+
+  /**
+   * Judges the pending contacts whose grace has ended by capture time `t`
+   * (for a live capture that goes quiet: the pipeline's ticker calls it).
+   * `observe()` does this by itself.
+   */
+  advance(t: number): void {
+    if (t > this.#due) this.#drain(t);
+  }
+
+  /**
+   * End of capture: judges every pending contact now, whatever its age
+   * (after first those due by capture time `t`, the capture's last time).
+   * Answers that arrived by now count; alerts raised go to the queue or
+   * `onAlert` as usual.
+   */
+  flush(t: number): void {
+    this.advance(t);
+    const q = this.#pending;
+    if (q === null) return;
+    for (let i = q.shift(); i >= 0; i = q.shift()) this.#judge(i);
+    this.#due = Infinity;
   }
 
   /** Returns the alerts raised since the last call, oldest first, and empties the queue. */
   takeAlerts(): readonly Alert[] {
-    if (this.#queue.length === 0) return NO_ALERTS;
-    const q = this.#queue;
-    this.#queue = [];
+    if (this.queue.length === 0) return NO_ALERTS;
+    const q = this.queue;
+    this.queue = [];
     return q;
   }
 
@@ -147,11 +298,60 @@ export class AnomalyDetector {
     return this.portScan === null ? 0 : this.portScan.droppedSources;
   }
 
-  #raise(a: Alert): void {
+  /** Queues the contact `rec` (the first packet of its flow) to be judged later. */
+  #enqueue(rec: PacketRecord, t: number, slot: number, firstSeen: number): void {
+    const w = this.#words;
+    if (!loadAddress(rec, false, w, 0) || !loadAddress(rec, true, w, 4)) return;
+    const q = this.#pending!;
+    let i = q.push();
+    if (i < 0) {
+      // Full: the oldest is judged now, before its grace ends.
+      this.pendingOverflow++;
+      this.#judge(q.shift());
+      i = q.push();
+    }
+    // Contacts are judged in queue order and counted at their own time,
+    // so the queue keeps time order (a capture stepping back counts at the
+    // latest time already queued, as the window clock would).
+    if (t > this.#lastQueued) this.#lastQueued = t;
+    const tq = this.#lastQueued;
+    q.times[i] = tq;
+    q.slots[i] = slot;
+    q.firstSeen[i] = firstSeen;
+    q.families[i] = rec.net === NET_IPV4 ? 4 : 6;
+    q.portKeys[i] = portKeyOf(rec);
+    const a = q.addrs, o = 8 * i;
+    for (let k = 0; k < 8; k++) a[o + k] = w[k]!;
+    this.#due = q.times[q.head]! + this.answerGraceSecs;
+  }
+
+  /** Judges the pending contacts whose grace has ended by `t`. */
+  #drain(t: number): void {
+    const q = this.#pending!;
+    const grace = this.answerGraceSecs, times = q.times;
+    while (q.length > 0 && times[q.head]! + grace < t) this.#judge(q.shift());
+    this.#due = q.length > 0 ? times[q.head]! + grace : Infinity;
+  }
+
+  /** Judges pending entry `i`: counts it toward a port scan unless answered. */
+  #judge(i: number): void {
+    const q = this.#pending!;
+    if (this.#answered!(q.slots[i]!, q.firstSeen[i]!)) {
+      this.contactsAnswered++;
+      return;
+    }
+    this.contactsFailed++;
+    const scan = this.portScan!;
+    scan.clock.advance(q.times[i]!);
+    const a = scan.countContact(q.families[i]!, q.addrs, 8 * i, 8 * i + 4, q.portKeys[i]!);
+    if (a !== null) this.raise(a);
+  }
+
+  private raise(a: Alert): void {
     this.alertsRaised++;
     if (a.kind === "syn_flood") this.synFloodAlerts++;
     else this.portScanAlerts++;
-    if (this.#onAlert !== null) this.#onAlert(a);
-    else this.#queue.push(a);
+    if (this.onAlert !== null) this.onAlert(a);
+    else this.queue.push(a);
   }
 }

@@ -10,32 +10,33 @@ import { ipv4NumberText, ipv6Text } from "../display/addresses.ts";
 import { NET_IPV4, NET_IPV6, type PacketRecord } from "../protocol/packet.ts";
 
 /**
- * Loads the address at `off` of `rec.buf` (IPv4 when `rec.net` is NET_IPV4,
- * else IPv6) into `out[0..4)`. Returns false when the address is absent or
- * outside the buffer. No allocation.
+ * Loads the source (`dst` false) or destination (`dst` true) address of
+ * `rec` into `out[at .. at+4)` (as int32 bit patterns): IPv4 from
+ * `rec.srcV4` / `rec.dstV4`, IPv6 from the 16 bytes at `rec.srcAddrOff` /
+ * `rec.dstAddrOff`. Returns false when the packet has no IP address or it
+ * lies outside the buffer. No allocation.
  */
-export function loadAddress(rec: PacketRecord, off: number, out: Uint32Array): boolean {
-  const b = rec.buf;
-  if (off < 0) return false;
+export function loadAddress(rec: PacketRecord, dst: boolean, out: Int32Array, at = 0): boolean {
   if (rec.net === NET_IPV4) {
-    if (off + 4 > b.length) return false;
-    out[0] = ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
-    out[1] = 0;
-    out[2] = 0;
-    out[3] = 0;
+    out[at] = dst ? rec.dstV4 : rec.srcV4;
+    out[at + 1] = 0;
+    out[at + 2] = 0;
+    out[at + 3] = 0;
     return true;
   }
-  if (rec.net !== NET_IPV6 || off + 16 > b.length) return false;
+  const off = dst ? rec.dstAddrOff : rec.srcAddrOff;
+  const b = rec.buf;
+  if (rec.net !== NET_IPV6 || off < 0 || off + 16 > b.length) return false;
   for (let i = 0; i < 4; i++) {
     const o = off + 4 * i;
-    out[i] = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+    out[at + i] = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
   }
   return true;
 }
 
 const scratch = new Uint8Array(16);
 
-/** Text of an address held as words (`family` 4 or 6): "10.0.0.5", "2001:db8::1". */
+/** Text of an address held as words (int32 or u32; `family` 4 or 6): "10.0.0.5", "2001:db8::1". */
 export function addressText(
   family: number,
   w0: number,

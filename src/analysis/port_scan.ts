@@ -76,8 +76,27 @@ export interface PortScanLimits {
   seed?: number;
 }
 
-/** Key word 0 of a port entry: the port, bit 16 set for UDP. */
-const UDP_PORT_BIT = 0x10000;
+/**
+ * True for the packets the port scan rule counts: a TCP segment with SYN
+ * set and ACK clear, or a UDP datagram whose destination port was captured.
+ */
+export function isContact(rec: PacketRecord): boolean {
+  const p = rec.ipProto;
+  if (p === IPPROTO_TCP) return (rec.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+  return p === IPPROTO_UDP && rec.dstPort >= 0;
+}
+
+/** Bit 16 of a port key: set for a UDP port (TCP 53 and UDP 53 are two ports). */
+export const UDP_PORT_BIT = 0x10000;
+
+/**
+ * The port key of a contact: its destination port, with {@link UDP_PORT_BIT}
+ * set for UDP. Only meaningful for a TCP or UDP packet whose destination
+ * port was captured.
+ */
+export function portKeyOf(rec: PacketRecord): number {
+  return rec.ipProto === IPPROTO_UDP ? rec.dstPort | UDP_PORT_BIT : rec.dstPort;
+}
 
 /** Port scan detector (see the module doc for the rule, window and bounds). */
 export class PortScanDetector {
@@ -99,12 +118,17 @@ export class PortScanDetector {
   /** Port/host entries replaced at their cap while still in the window. */
   forgottenKeys = 0;
 
-  readonly #sources: LruKeyTable;
+  private readonly sources: LruKeyTable;
   /** List 2·s holds source s's ports, list 2·s + 1 its hosts. */
-  readonly #keys: LruKeyTable;
-  readonly #lastAlert: Float64Array;
-  readonly #src = new Uint32Array(4);
-  readonly #dst = new Uint32Array(4);
+  private readonly keys: LruKeyTable;
+  private readonly lastAlert: Float64Array;
+  /** Scratch for a decoded packet's addresses: source 0..3, destination 4..7. */
+  private readonly words = new Int32Array(8);
+  /** The previous contact's source (0..3), destination (4..7), port word (8), family (9). */
+  private readonly last = new Int32Array(10);
+  /** The previous contact's source entry and bucket (-1: none yet). */
+  private lastSource = -1;
+  private lastEpoch = -1;
 
   constructor(settings: PortScanSettings, baseSec = 0, limits: PortScanLimits = {}) {
     this.settings = settings;
@@ -123,29 +147,29 @@ export class PortScanDetector {
       limits.maxEntries ?? DEFAULT_MAX_SCAN_ENTRIES,
       2 * (this.portCap + this.hostCap),
     );
-    this.#sources = new LruKeyTable(maxSources, 1, limits.seed);
-    this.#keys = new LruKeyTable(maxEntries, 2 * maxSources, limits.seed);
-    this.#lastAlert = new Float64Array(maxSources);
+    this.sources = new LruKeyTable(maxSources, 1, limits.seed);
+    this.keys = new LruKeyTable(maxEntries, 2 * maxSources, limits.seed);
+    this.lastAlert = new Float64Array(maxSources);
   }
 
   /** Sources tracked now (≤ `maxSources`). */
   get trackedSources(): number {
-    return this.#sources.size;
+    return this.sources.size;
   }
 
   /** Maximum sources tracked. */
   get maxSources(): number {
-    return this.#sources.capacity;
+    return this.sources.capacity;
   }
 
   /** Port and host entries held now (≤ `maxEntries`). */
   get trackedEntries(): number {
-    return this.#keys.size;
+    return this.keys.size;
   }
 
   /** Size of the shared port/host entry pool. */
   get maxEntries(): number {
-    return this.#keys.capacity;
+    return this.keys.capacity;
   }
 
   /**
@@ -155,59 +179,91 @@ export class PortScanDetector {
    * run's first packet.
    */
   observe(rec: PacketRecord, t: number): PortScanAlert | null {
-    const proto = rec.ipProto;
-    let portKey: number;
-    if (proto === IPPROTO_TCP) {
-      if ((rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return null;
-      portKey = rec.dstPort;
-    } else if (proto === IPPROTO_UDP) {
-      portKey = rec.dstPort | UDP_PORT_BIT;
-    } else {
-      return null;
-    }
+    if (!isContact(rec)) return null;
+    this.clock.advance(t);
+    return this.observeContact(rec);
+  }
+
+  /**
+   * {@link observe} for a caller that has already checked `isContact(rec)`
+   * and moved `clock` to the packet's time (see `SynFloodDetector.observeSyn`).
+   */
+  observeContact(rec: PacketRecord): PortScanAlert | null {
     const net = rec.net;
     if ((net !== NET_IPV4 && net !== NET_IPV6) || rec.dstPort < 0) return null;
-    const src = this.#src, dst = this.#dst;
-    if (!loadAddress(rec, rec.srcAddrOff, src) || !loadAddress(rec, rec.dstAddrOff, dst)) {
+    const words = this.words;
+    if (!loadAddress(rec, false, words, 0) || !loadAddress(rec, true, words, 4)) {
       return null;
     }
+    return this.countContact(net === NET_IPV4 ? 4 : 6, words, 0, 4, portKeyOf(rec));
+  }
+
+  /**
+   * Counts one contact given by its fields: `family` 4 or 6, the source
+   * address in `words[srcOff .. srcOff+4)` and the destination address in
+   * `words[dstOff .. dstOff+4)` (as {@link loadAddress} stores them), and
+   * `portKey` from {@link portKeyOf}. The caller has moved `clock` to the
+   * contact's capture time (`clock.advance(t)`). Returns an alert when this
+   * contact makes its source cross a threshold outside its cooldown, else
+   * null. Allocates nothing unless it alerts.
+   */
+  countContact(
+    family: number,
+    words: Int32Array,
+    srcOff: number,
+    dstOff: number,
+    portKey: number,
+  ): PortScanAlert | null {
     this.contactsSeen++;
     const clock = this.clock;
-    clock.advance(t);
     const epoch = clock.epoch;
-    const sources = this.#sources, keys = this.#keys;
-    const family = net === NET_IPV4 ? 4 : 6;
+    const keys = this.keys;
+    const s0 = words[srcOff]!, s1 = words[srcOff + 1]!, s2 = words[srcOff + 2]!;
+    const s3 = words[srcOff + 3]!;
+    const d0 = words[dstOff]!, d1 = words[dstOff + 1]!, d2 = words[dstOff + 2]!;
+    const d3 = words[dstOff + 3]!;
 
-    // ---- the source ----
-    let sc = sources.find(0, src[0]!, src[1]!, src[2]!, src[3]!, family);
-    if (sc < 0) {
-      if (sources.size >= sources.capacity) this.#evictSource(sources.tail(0));
-      sc = sources.insert(0, src[0]!, src[1]!, src[2]!, src[3]!, family, epoch);
-      this.#lastAlert[sc] = -Infinity;
+    // ---- count it ----
+    let sc: number;
+    const last = this.last;
+    if (
+      epoch === this.lastEpoch && portKey === last[8] && family === last[9] &&
+      s0 === last[0] && s1 === last[1] && s2 === last[2] && s3 === last[3] &&
+      d0 === last[4] && d1 === last[5] && d2 === last[6] && d3 === last[7]
+    ) {
+      // The same source, destination and port as the previous contact, in
+      // the same bucket (a flow's packets): its entries are already the most
+      // recent, stamped with this bucket, and nothing has expired since.
+      sc = this.lastSource;
     } else {
-      sources.touch(sc, epoch);
+      last[0] = s0;
+      last[1] = s1;
+      last[2] = s2;
+      last[3] = s3;
+      last[4] = d0;
+      last[5] = d1;
+      last[6] = d2;
+      last[7] = d3;
+      last[8] = portKey;
+      last[9] = family;
+      sc = this.count(last, family, portKey, epoch);
+      this.lastSource = sc;
+      this.lastEpoch = epoch;
     }
     const portList = 2 * sc, hostList = portList + 1;
-    const oldest = clock.oldestLive;
-    keys.trimOlderThan(portList, oldest);
-    keys.trimOlderThan(hostList, oldest);
-
-    // ---- its ports and hosts ----
-    this.#note(sc, portList, portKey, 0, 0, 0, this.portCap, epoch);
-    this.#note(sc, hostList, dst[0]!, dst[1]!, dst[2]!, dst[3]!, this.hostCap, epoch);
 
     // ---- the rule ----
     const s = this.settings;
     const ports = keys.count(portList), hosts = keys.count(hostList);
     if (
       (ports > s.unique_ports_threshold || hosts > s.unique_hosts_threshold) &&
-      clock.now - this.#lastAlert[sc]! >= s.cooldown_secs
+      clock.now - this.lastAlert[sc]! >= s.cooldown_secs
     ) {
-      this.#lastAlert[sc] = clock.now;
+      this.lastAlert[sc] = clock.now;
       this.alertsRaised++;
       return makePortScanAlert(
         alertTime(this.baseSec, clock.now),
-        addressText(family, src[0]!, src[1]!, src[2]!, src[3]!),
+        addressText(family, s0, s1, s2, s3),
         ports,
         hosts,
         s.window_secs,
@@ -218,8 +274,35 @@ export class PortScanDetector {
     return null;
   }
 
+  /**
+   * Counts a contact not just seen (source in `k[0..4)`, destination in
+   * `k[4..8)`); returns the source entry.
+   */
+  private count(k: Int32Array, family: number, portKey: number, epoch: number): number {
+    const sources = this.sources, keys = this.keys;
+    // ---- the source ----
+    let sc = sources.find(0, k[0]!, k[1]!, k[2]!, k[3]!, family);
+    if (sc < 0) {
+      if (sources.size >= sources.capacity) this.evictSource(sources.tail(0));
+      sc = sources.insert(0, k[0]!, k[1]!, k[2]!, k[3]!, family, epoch);
+      this.lastAlert[sc] = -Infinity;
+    } else {
+      sources.touch(sc, epoch);
+    }
+    const portList = 2 * sc, hostList = portList + 1;
+    const oldest = this.clock.oldestLive;
+    keys.trimOlderThan(portList, oldest);
+    keys.trimOlderThan(hostList, oldest);
+
+    // ---- its ports and hosts ----
+    this.note(sc, portList, portKey, 0, 0, 0, this.portCap, epoch);
+    this.note(sc, hostList, k[4]!, k[5]!, k[6]!, k[7]!, this.hostCap, epoch);
+
+    return sc;
+  }
+
   /** Touches or adds one key to a source's list, keeping the list ≤ cap. */
-  #note(
+  private note(
     sc: number,
     list: number,
     k0: number,
@@ -229,7 +312,7 @@ export class PortScanDetector {
     cap: number,
     epoch: number,
   ): void {
-    const keys = this.#keys;
+    const keys = this.keys;
     const e = keys.find(list, k0, k1, k2, k3, 0);
     if (e >= 0) {
       keys.touch(e, epoch);
@@ -239,20 +322,20 @@ export class PortScanDetector {
       keys.remove(keys.tail(list));
       this.forgottenKeys++;
     }
-    const sources = this.#sources;
+    const sources = this.sources;
     while (keys.size >= keys.capacity) {
       const victim = sources.tail(0);
       if (victim === sc) break; // cannot happen: pool ≥ 2 × per-source caps
-      this.#evictSource(victim);
+      this.evictSource(victim);
     }
     keys.insert(list, k0, k1, k2, k3, 0, epoch);
   }
 
-  #evictSource(sc: number): void {
+  private evictSource(sc: number): void {
     // Its last contact is still in the window: evidence is lost.
-    if (this.#sources.stamps[sc]! >= this.clock.oldestLive) this.droppedSources++;
-    this.#keys.clearList(2 * sc);
-    this.#keys.clearList(2 * sc + 1);
-    this.#sources.remove(sc);
+    if (this.sources.stamps[sc]! >= this.clock.oldestLive) this.droppedSources++;
+    this.keys.clearList(2 * sc);
+    this.keys.clearList(2 * sc + 1);
+    this.sources.remove(sc);
   }
 }

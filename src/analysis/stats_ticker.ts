@@ -94,6 +94,11 @@ export class StatsTicker {
     this.#out = new Int32Array(Math.max(1, topN));
   }
 
+  /** Sets the whole seconds of the first packet (tick times are absolute). */
+  setBaseSec(baseSec: number): void {
+    this.#baseSec = baseSec;
+  }
+
   /**
    * Counts one packet at capture time `t`; returns a finished tick when `t`
    * starts a new interval (call before the packet is added to the flow

@@ -77,6 +77,15 @@ export interface SynFloodLimits {
   seed?: number;
 }
 
+/**
+ * True for a TCP segment with SYN set and ACK clear (RFC 9293 §3.1), the
+ * packets the SYN flood rule counts. The flags are only set when the
+ * decoder saw them (a non-first fragment has none).
+ */
+export function isSyn(rec: PacketRecord): boolean {
+  return rec.ipProto === IPPROTO_TCP && (rec.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+}
+
 /** Per-target source cap for a threshold: enough to decide "at least N". */
 export function synFloodSourceCap(uniqueSrcThreshold: number): number {
   return Math.min(4 * uniqueSrcThreshold, uniqueSrcThreshold + 1024);
@@ -100,16 +109,21 @@ export class SynFloodDetector {
   /** Per-target source entries replaced at the cap while still in the window. */
   forgottenSources = 0;
 
-  readonly #targets: LruKeyTable;
-  readonly #sources: LruKeyTable;
+  private readonly targets: LruKeyTable;
+  private readonly sources: LruKeyTable;
   /** SYNs per bucket, WINDOW_BUCKETS per target entry. */
-  readonly #ring: Uint32Array;
+  private readonly ring: Uint32Array;
   /** Sum of a target's ring. */
-  readonly #sum: Uint32Array;
+  private readonly sum: Uint32Array;
   /** Capture time of a target's last alert. */
-  readonly #lastAlert: Float64Array;
-  readonly #src = new Uint32Array(4);
-  readonly #dst = new Uint32Array(4);
+  private readonly lastAlert: Float64Array;
+  private readonly src = new Int32Array(4);
+  private readonly dst = new Int32Array(4);
+  /** The previous SYN's source (0..3), destination (4..7) and port word (8). */
+  private readonly last = new Int32Array(9);
+  /** The previous SYN's target entry and bucket (-1: none yet). */
+  private lastTarget = -1;
+  private lastEpoch = -1;
 
   constructor(settings: SynFloodSettings, baseSec = 0, limits: SynFloodLimits = {}) {
     this.settings = settings;
@@ -121,31 +135,31 @@ export class SynFloodDetector {
       limits.maxEntries ?? DEFAULT_MAX_SOURCE_ENTRIES,
       2 * this.sourceCap,
     );
-    this.#targets = new LruKeyTable(maxTargets, 1, limits.seed);
-    this.#sources = new LruKeyTable(maxEntries, maxTargets, limits.seed);
-    this.#ring = new Uint32Array(maxTargets * WINDOW_BUCKETS);
-    this.#sum = new Uint32Array(maxTargets);
-    this.#lastAlert = new Float64Array(maxTargets);
+    this.targets = new LruKeyTable(maxTargets, 1, limits.seed);
+    this.sources = new LruKeyTable(maxEntries, maxTargets, limits.seed);
+    this.ring = new Uint32Array(maxTargets * WINDOW_BUCKETS);
+    this.sum = new Uint32Array(maxTargets);
+    this.lastAlert = new Float64Array(maxTargets);
   }
 
   /** Destinations tracked now (≤ `maxTargets`). */
   get trackedTargets(): number {
-    return this.#targets.size;
+    return this.targets.size;
   }
 
   /** Maximum destinations tracked. */
   get maxTargets(): number {
-    return this.#targets.capacity;
+    return this.targets.capacity;
   }
 
   /** (destination, source) entries held now (≤ `maxEntries`). */
   get trackedSourceEntries(): number {
-    return this.#sources.size;
+    return this.sources.size;
   }
 
   /** Size of the shared source-entry pool. */
   get maxEntries(): number {
-    return this.#sources.capacity;
+    return this.sources.capacity;
   }
 
   /**
@@ -154,34 +168,95 @@ export class SynFloodDetector {
    * `t` is capture time in seconds relative to the run's first packet.
    */
   observe(rec: PacketRecord, t: number): SynFloodAlert | null {
-    if (rec.ipProto !== IPPROTO_TCP || (rec.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) {
-      return null;
-    }
+    if (!isSyn(rec)) return null;
+    this.clock.advance(t);
+    return this.observeSyn(rec);
+  }
+
+  /**
+   * {@link observe} for a caller that has already checked `isSyn(rec)` and
+   * moved `clock` to the packet's time (the facade does, for both detectors
+   * at once: a float argument passed to a function V8 does not inline is
+   * boxed, 16 bytes per call).
+   */
+  observeSyn(rec: PacketRecord): SynFloodAlert | null {
     const net = rec.net;
     if ((net !== NET_IPV4 && net !== NET_IPV6) || rec.dstPort < 0) return null;
-    const src = this.#src, dst = this.#dst;
-    if (!loadAddress(rec, rec.srcAddrOff, src) || !loadAddress(rec, rec.dstAddrOff, dst)) {
+    const src = this.src, dst = this.dst;
+    if (!loadAddress(rec, false, src) || !loadAddress(rec, true, dst)) {
       return null;
     }
     this.synsSeen++;
     const clock = this.clock;
-    clock.advance(t);
     const epoch = clock.epoch;
-    const targets = this.#targets, sources = this.#sources;
-    const ring = this.#ring, sum = this.#sum;
+    const ring = this.ring, sum = this.sum;
     const family = net === NET_IPV4 ? 4 : 6;
     const port = rec.dstPort;
     const k4 = port | (family << 16);
 
+    // ---- count it ----
+    let tg: number;
+    const last = this.last;
+    if (
+      epoch === this.lastEpoch && k4 === last[8] && src[0] === last[0] && src[1] === last[1] &&
+      src[2] === last[2] && src[3] === last[3] && dst[0] === last[4] && dst[1] === last[5] &&
+      dst[2] === last[6] && dst[3] === last[7]
+    ) {
+      // The same source and destination as the previous SYN, in the same
+      // bucket: both entries are already the most recent of their lists,
+      // stamped with this bucket, and nothing has expired since. Only the
+      // counters move.
+      tg = this.lastTarget;
+      ring[tg * WINDOW_BUCKETS + (epoch % WINDOW_BUCKETS)]++;
+      sum[tg]++;
+    } else {
+      tg = this.count(src, dst, k4, epoch);
+      this.lastTarget = tg;
+      this.lastEpoch = epoch;
+      last.set(src, 0);
+      last.set(dst, 4);
+      last[8] = k4;
+    }
+
+    // ---- the rule ----
+    const s = this.settings;
+    const syns = sum[tg]!;
+    const uniq = this.sources.count(tg);
+    if (
+      syns > s.syn_threshold && uniq >= s.unique_src_threshold &&
+      clock.now - this.lastAlert[tg]! >= s.cooldown_secs
+    ) {
+      this.lastAlert[tg] = clock.now;
+      this.alertsRaised++;
+      return makeSynFloodAlert(
+        alertTime(this.baseSec, clock.now),
+        addressText(family, dst[0]!, dst[1]!, dst[2]!, dst[3]!),
+        port,
+        endpointText(family, dst[0]!, dst[1]!, dst[2]!, dst[3]!, port),
+        syns,
+        uniq,
+        uniq >= this.sourceCap,
+        s.window_secs,
+        s.syn_threshold,
+        s.unique_src_threshold,
+      );
+    }
+    return null;
+  }
+
+  /** Counts a SYN to a target/source pair not just seen; returns the target entry. */
+  private count(src: Int32Array, dst: Int32Array, k4: number, epoch: number): number {
+    const targets = this.targets, sources = this.sources;
+    const ring = this.ring, sum = this.sum;
     // ---- the target and its SYN counts ----
     let tg = targets.find(0, dst[0]!, dst[1]!, dst[2]!, dst[3]!, k4);
     if (tg < 0) {
-      if (targets.size >= targets.capacity) this.#evictTarget(targets.tail(0));
+      if (targets.size >= targets.capacity) this.evictTarget(targets.tail(0));
       tg = targets.insert(0, dst[0]!, dst[1]!, dst[2]!, dst[3]!, k4, epoch);
       const r = tg * WINDOW_BUCKETS;
       for (let i = 0; i < WINDOW_BUCKETS; i++) ring[r + i] = 0;
       sum[tg] = 0;
-      this.#lastAlert[tg] = -Infinity;
+      this.lastAlert[tg] = -Infinity;
     } else {
       const last = targets.stamps[tg]!;
       if (epoch > last) {
@@ -202,7 +277,7 @@ export class SynFloodDetector {
     sum[tg]++;
 
     // ---- the target's distinct sources ----
-    const oldest = clock.oldestLive;
+    const oldest = this.clock.oldestLive;
     sources.trimOlderThan(tg, oldest);
     const se = sources.find(tg, src[0]!, src[1]!, src[2]!, src[3]!, 0);
     if (se >= 0) {
@@ -215,41 +290,18 @@ export class SynFloodDetector {
       while (sources.size >= sources.capacity) {
         const victim = targets.tail(0);
         if (victim === tg) break; // cannot happen: pool ≥ 2 × cap
-        this.#evictTarget(victim);
+        this.evictTarget(victim);
       }
       sources.insert(tg, src[0]!, src[1]!, src[2]!, src[3]!, 0, epoch);
     }
 
-    // ---- the rule ----
-    const s = this.settings;
-    const syns = sum[tg]!;
-    const uniq = sources.count(tg);
-    if (
-      syns > s.syn_threshold && uniq >= s.unique_src_threshold &&
-      clock.now - this.#lastAlert[tg]! >= s.cooldown_secs
-    ) {
-      this.#lastAlert[tg] = clock.now;
-      this.alertsRaised++;
-      return makeSynFloodAlert(
-        alertTime(this.baseSec, clock.now),
-        addressText(family, dst[0]!, dst[1]!, dst[2]!, dst[3]!),
-        port,
-        endpointText(family, dst[0]!, dst[1]!, dst[2]!, dst[3]!, port),
-        syns,
-        uniq,
-        uniq >= this.sourceCap,
-        s.window_secs,
-        s.syn_threshold,
-        s.unique_src_threshold,
-      );
-    }
-    return null;
+    return tg;
   }
 
-  #evictTarget(tg: number): void {
+  private evictTarget(tg: number): void {
     // Its last SYN is still in the window: evidence is lost.
-    if (this.#targets.stamps[tg]! >= this.clock.oldestLive) this.droppedTargets++;
-    this.#sources.clearList(tg);
-    this.#targets.remove(tg);
+    if (this.targets.stamps[tg]! >= this.clock.oldestLive) this.droppedTargets++;
+    this.sources.clearList(tg);
+    this.targets.remove(tg);
   }
 }

@@ -5,9 +5,12 @@
  * Window semantics (shared by the SYN flood and port scan detectors):
  *
  * - Time is capture time `t` in seconds, relative to the first packet of the
- *   run. It never runs backwards: a packet stamped earlier than one already
- *   seen counts at the latest time seen (captures step back by a few
- *   microseconds now and then), and times below 0 count as 0.
+ *   run. Each detector keeps its own clock, moved by the packets it counts
+ *   (SYNs for the flood detector; SYN-only TCP and UDP for the scan
+ *   detector). It never runs backwards: a packet stamped earlier than one
+ *   already counted counts at the latest time seen (captures step back by a
+ *   few microseconds now and then), and times below 0 count as 0. A time
+ *   whose bucket number would exceed 2^52 (a damaged timestamp) is ignored.
  * - Time is cut into buckets of `g = window_secs / 8`; bucket `n` covers
  *   `[n·g, (n+1)·g)`.
  * - At time `t`, "the window" is the bucket holding `t` and the 7 buckets
@@ -18,13 +21,18 @@
  * `window_secs` (an alert is never raised on older evidence), and any burst
  * that fits within 7/8 of `window_secs` is counted whole by the time its
  * last packet arrives. A burst spread over between 7/8 and all of
- * `window_secs` may be split across two windows.
+ * `window_secs` may be split across two windows. Example, window_secs 5:
+ * buckets are 0.625 s; a SYN at t = 7.3 s is in bucket 11, and the window
+ * then holds the SYNs of buckets 4..11, i.e. those at t ≥ 2.5 s.
  *
  * @module
  */
 
 /** Buckets per window. */
 export const WINDOW_BUCKETS = 8;
+
+/** Largest bucket number kept (2^52: integers stay exact when added to). */
+const MAX_EPOCH = 2 ** 52;
 
 /** A monotonic capture clock and the bucket it is in. */
 export class WindowClock {
@@ -38,8 +46,6 @@ export class WindowClock {
   epoch = 0;
   /** Oldest bucket still inside the window (`epoch − 7`). */
   oldestLive: number = -(WINDOW_BUCKETS - 1);
-  /** Start of the next bucket: until `now` reaches it, `epoch` stays. */
-  #nextStart: number;
 
   constructor(windowSecs: number) {
     if (!(windowSecs > 0 && Number.isFinite(windowSecs))) {
@@ -47,17 +53,17 @@ export class WindowClock {
     }
     this.windowSecs = windowSecs;
     this.bucketSecs = windowSecs / WINDOW_BUCKETS;
-    this.#nextStart = this.bucketSecs;
   }
 
   /** Moves the clock to capture time `t` (never backwards). */
   advance(t: number): void {
     if (!(t > this.now)) return; // also ignores NaN
-    this.now = t;
-    if (t < this.#nextStart) return;
     const e = Math.floor(t / this.bucketSecs);
+    // Bucket numbers stay exact integers (a damaged timestamp far in the
+    // future is ignored rather than breaking bucket arithmetic).
+    if (!(e <= MAX_EPOCH)) return;
+    this.now = t;
     this.epoch = e;
     this.oldestLive = e - (WINDOW_BUCKETS - 1);
-    this.#nextStart = (e + 1) * this.bucketSecs;
   }
 }

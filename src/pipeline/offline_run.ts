@@ -18,7 +18,13 @@ import { packetToJson } from "../display/packet_json.ts";
 import { formatPacketLine } from "../display/packet_line.ts";
 import { formatProtocolTree } from "../display/protocol_tree.ts";
 import { formatSummary, summaryToJson } from "../display/summary.ts";
+import { alertLine, alertToJson } from "../analysis/alert.ts";
+import { formatTick } from "../analysis/stats_ticker.ts";
+import type { AtomicFile } from "../export/atomic_file.ts";
+import { FlowCsvWriter, FlowJsonWriter, JsonLinesWriter } from "../export/flow_writers.ts";
+import { isoText } from "../display/timestamp.ts";
 import { decodeFrame } from "../protocol/decode.ts";
+import { AnalysisEngine, type EngineOptions } from "./analysis_engine.ts";
 import { PacketRecord } from "../protocol/packet.ts";
 
 /** What an offline run needs to know (a narrow view of the resolved settings). */
@@ -43,6 +49,18 @@ export interface OfflineRunOptions {
    * verbose >= 3 also the compiled BPF program.
    */
   log: (line: string) => void;
+  /** Flow tracking, TCP analysis, anomalies and stats; null when none is asked for. */
+  engine: EngineOptions | null;
+  /** Export files, opened (and so checked) before the run; null when not asked for. */
+  exports: RunExports;
+}
+
+/** The export files of a run (each already open under a temporary name). */
+export interface RunExports {
+  flowsJson: AtomicFile | null;
+  flowsCsv: AtomicFile | null;
+  expiredFlows: AtomicFile | null;
+  alerts: AtomicFile | null;
 }
 
 /** How an offline run ended. */
@@ -92,6 +110,25 @@ export async function runOffline(
   Deno.addSignalListener("SIGINT", onSigint);
   const printing = !opts.quiet;
   let filteredOut = 0;
+  const ex = opts.exports;
+  const expiredOut = ex.expiredFlows === null ? null : new JsonLinesWriter(ex.expiredFlows);
+  const alertsOut = ex.alerts === null ? null : new JsonLinesWriter(ex.alerts);
+  const engine = opts.engine === null ? null : new AnalysisEngine(opts.engine, {
+    onTick: (tick) => {
+      if (opts.json) out.line(JSON.stringify(tick));
+      else {
+        const sec = Math.floor(tick.ts);
+        out.line(formatTick(tick, isoText(sec, Math.round((tick.ts - sec) * 1e9))));
+      }
+    },
+    onAlert: (alert) => {
+      if (opts.json) out.line(JSON.stringify({ type: "alert", ...alertToJson(alert) }));
+      else out.line(alertLine(alert));
+      alertsOut?.add(alertToJson(alert));
+    },
+    onFlowEnd: (flow, reason) => expiredOut?.add({ ...flow, reason }),
+  });
+  let baseSec = -1;
   try {
     for (;;) {
       const st = reader.next(frame);
@@ -110,6 +147,13 @@ export async function runOffline(
         }
         decodeFrame(frame, rec);
         counters.observe(rec);
+        if (engine !== null) {
+          if (baseSec < 0) {
+            baseSec = frame.tsSec;
+            engine.start(baseSec);
+          }
+          engine.observe(rec, (frame.tsSec - baseSec) + frame.tsNsec / 1e9);
+        }
         if (printing) printPacket(rec, opts, out);
         if (out.closed) break;
         if (opts.count > 0 && counters.packets >= opts.count) break;
@@ -129,6 +173,21 @@ export async function runOffline(
     reader.close();
   }
   const error = reader.error === null ? null : reader.error.message;
+  let flowLine: string | null = null;
+  if (engine !== null) {
+    engine.finish();
+    const table = engine.table;
+    if (table !== null) {
+      flowLine = `flows: ${table.created} seen, ${table.size} live at the end, ` +
+        `${table.expired} expired, ${table.evicted} evicted`;
+    }
+    if (engine.detector !== null) {
+      const d = engine.detector;
+      flowLine = (flowLine === null ? "" : flowLine + "\n") +
+        `alerts: ${d.alertsRaised} (${d.synFloodAlerts} SYN flood, ${d.portScanAlerts} port scan)`;
+    }
+  }
+  writeExports(engine, ex, expiredOut, alertsOut);
   if (opts.verbose >= 1) {
     for (const i of reader.interfaces) {
       opts.log(
@@ -144,14 +203,48 @@ export async function runOffline(
   }
   const source = { path: opts.path, format: reader.format, filteredOut, error };
   if (!out.closed) {
-    if (opts.json) out.line(JSON.stringify(summaryToJson(counters, source)));
-    else {
+    if (opts.json) {
+      const sj = summaryToJson(counters, source);
+      const table = engine?.table ?? null;
+      if (table !== null) {
+        sj.flows = {
+          seen: table.created,
+          live: table.size,
+          expired: table.expired,
+          evicted: table.evicted,
+        };
+      }
+      if (engine?.detector) sj.alerts = engine.detector.alertsRaised;
+      out.line(JSON.stringify(sj));
+    } else {
       if (printing && counters.packets > 0) out.line("");
       out.line(formatSummary(counters, source));
+      if (flowLine !== null) out.line(flowLine);
     }
     out.flush();
   }
   return { counters, error, interrupted, outputClosed: out.closed };
+}
+
+/** Writes the flow table to the JSON/CSV exports and commits every export file. */
+function writeExports(
+  engine: AnalysisEngine | null,
+  ex: RunExports,
+  expiredOut: JsonLinesWriter | null,
+  alertsOut: JsonLinesWriter | null,
+): void {
+  const json = ex.flowsJson === null ? null : new FlowJsonWriter(ex.flowsJson);
+  const csv = ex.flowsCsv === null ? null : new FlowCsvWriter(ex.flowsCsv);
+  if (engine !== null && (json !== null || csv !== null)) {
+    engine.forEachFlow((flow) => {
+      json?.add(flow);
+      csv?.add(flow);
+    });
+  }
+  json?.finish();
+  csv?.finish();
+  expiredOut?.finish();
+  alertsOut?.finish();
 }
 
 function printPacket(rec: PacketRecord, opts: OfflineRunOptions, out: OutputWriter): void {

@@ -1,0 +1,910 @@
+/**
+ * The flow table: every conversation NetScope has seen, keyed by the
+ * canonical bidirectional key of `flow_key.ts`, stored in typed arrays.
+ *
+ * ## Layout (bytes per flow)
+ *
+ * A flow lives in a *slot*. Everything one packet updates sits in one
+ * 64-byte record per slot (one cache line), read through three typed-array
+ * views of the same buffer:
+ *
+ * | bytes | view | contents |
+ * |---|---|---|
+ * | 0–23 | Int32 ×6 | hash, address A, address B, ports (A << 16 \| B), meta (protocol, VLAN, IPv6 bit, flags), aux |
+ * | 24–31 | Uint32 ×2 | packets A→B, B→A (a wrap past 2^32 − 1 is carried in a side map) |
+ * | 32–63 | Float64 ×4 | first seen, last seen, bytes A→B, B→A |
+ *
+ * plus `links` (Int32 ×2 per slot, 8 B: LRU prev/next, or the free-list next
+ * of a free slot) and the `index` (Int32 per bucket: slot + 1 and a 6-bit
+ * hash tag, 0 = empty; 2–4 buckets per flow).
+ *
+ * IPv4 addresses sit in the record itself. An IPv6 flow's record holds an
+ * index into a separate pool of 8-word entries (`v6Pool`, 32 B per IPv6
+ * flow), so IPv4 flows do not pay 24 B each for IPv6-sized addresses.
+ * Measured at 1,000,000 IPv4 flows (tests/flow_memory_test.ts): typed
+ * arrays 84 B per flow (capacity 2^20 slots × 72 B + 2^21 buckets × 4 B),
+ * RSS growth ≈ 100 B per flow; with eight address words in every record it
+ * would be ≈ 24 B more per flow and the record would span two cache lines.
+ *
+ * `aux` holds, for TCP/UDP/other flows, 1 + the index of the flow's entry
+ * in the side table of names (first DNS query name, first TLS SNI; 0 =
+ * none yet), created the first time such a name is seen on the flow; for
+ * ICMP/ICMPv6 flows, 1 + (type << 8 | code) of the flow's first message,
+ * which the Community ID needs.
+ *
+ * ## Index
+ *
+ * Linear probing over a power-of-two bucket array, grown (doubled and
+ * rebuilt) when more than 70% full; deletion by backward shift, so there
+ * are no tombstones. Each bucket holds the slot and 6 bits of the hash, so
+ * a probe rarely reads a flow's key record unless it is the flow sought.
+ * At most 2^25 − 1 slots (33,554,431 flows).
+ *
+ * ## Expiry and eviction
+ *
+ * Two LRU lists ordered by last activity (each packet moves its flow to the
+ * front): open flows, and TCP flows the TCP analyzer reports closed or
+ * reset. `expire(t)` pops from the old end of each list while the flow
+ * there has been idle longer than its timeout (`timeoutSecs` for open
+ * flows, min(`timeoutSecs`, `closedTimeoutSecs`) for closed ones): cost is
+ * proportional to what expires. With `maxFlows` set, inserting into a full
+ * table first evicts the least recently active flow (the older of the two
+ * list tails). The `onRemove` callback sees every flow before its slot is
+ * cleared.
+ *
+ * `observe` allocates nothing; only a flow's first DNS name or TLS SNI
+ * makes a string (once per flow).
+ *
+ * @module
+ */
+
+import { ipv4NumberText, ipv6Text } from "../display/addresses.ts";
+import { dnsNameAt } from "../protocol/dns.ts";
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  L_DNS,
+  L_NONE,
+  L_TLS,
+  type PacketRecord,
+} from "../protocol/packet.ts";
+import { tlsSni } from "../protocol/tls.ts";
+import { communityId } from "./community_id.ts";
+import { extractFlowKey, FAMILY_V6, FlowKey, KEY_FRAGMENT, KEY_OK } from "./flow_key.ts";
+
+/**
+ * What the flow table needs from the TCP analyzer (`tcp_analyzer.ts`), which
+ * keeps its own per-slot arrays.
+ */
+export interface TcpObserver {
+  /** Makes room for slots `0 .. newCapacity-1` (called at construction and on every growth). */
+  grow(newCapacity: number): void;
+  /** Forgets everything about `slot` (called when the slot is freed, after `onRemove`). */
+  clear(slot: number): void;
+  /**
+   * One TCP packet of the flow in `slot`: `dir` 0 = A→B, 1 = B→A; `isNew`
+   * on the flow's first packet. Called only when the decoder read the TCP
+   * header up to its flags (`rec.tcpHdrLen !== 0`).
+   */
+  observe(slot: number, dir: number, isNew: boolean, rec: PacketRecord, t: number): void;
+  /** Whether the connection in `slot` is closed (FIN both ways) or reset. */
+  isClosed(slot: number): boolean;
+}
+
+/** Why a flow left the table. */
+export type FlowRemoveReason = "idle_timeout" | "tcp_closed" | "evicted" | "end_of_capture";
+
+/**
+ * Called with a flow's slot before the slot is cleared; the flow can still
+ * be read (snapshot, accessors). It must not observe, expire or drain.
+ */
+export type FlowRemoveCallback = (slot: number, reason: FlowRemoveReason) => void;
+
+/** TCP fields of a flow snapshot (filled by the TCP analyzer's hook; null when absent). */
+export interface FlowTcpFields {
+  tcp_state: string | null;
+  client: string | null;
+  retransmissions: number | null;
+  out_of_order: number | null;
+  rtt_last_ms: number | null;
+  rtt_min_ms: number | null;
+  rtt_ewma_ms: number | null;
+  rtt_samples: number | null;
+  handshake_rtt_ms: number | null;
+}
+
+/** One flow as plain data, for exports, stats and the dashboard (allocates). */
+export interface FlowSnapshot extends FlowTcpFields {
+  /** "tcp", "udp", "icmp", "icmpv6", or the IP protocol number as text. */
+  protocol: string;
+  endpoint_a_ip: string;
+  endpoint_a_port: number;
+  endpoint_b_ip: string;
+  endpoint_b_port: number;
+  /** Outer VLAN id, 0 if untagged. */
+  vlan: number;
+  /** Capture time `t` of the first and last packet (seconds from the first packet). */
+  first_seen: number;
+  last_seen: number;
+  packets_a_to_b: number;
+  packets_b_to_a: number;
+  bytes_a_to_b: number;
+  bytes_b_to_a: number;
+  /** Which endpoint sent the flow's first packet seen: "a" or "b". */
+  first_sender: "a" | "b";
+  community_id: string;
+  /** First DNS query name seen on the flow (no trailing dot), or null. */
+  dns_name: string | null;
+  /** First TLS ClientHello server name seen on the flow, or null. */
+  sni: string | null;
+}
+
+/** Construction options of a FlowTable. */
+export interface FlowTableOptions {
+  /** Idle timeout in seconds of capture time; 0 (default) = flows never expire. */
+  timeoutSecs?: number;
+  /**
+   * Idle timeout of TCP flows the analyzer reports closed or reset, capped by
+   * `timeoutSecs` (default 5 s, Zeek's `tcp_close_delay`). Unused when
+   * `timeoutSecs` is 0.
+   */
+  closedTimeoutSecs?: number;
+  /**
+   * Maximum live flows, 0 (default) = unlimited. At most 33,554,431
+   * (`MAX_FLOW_SLOTS`); an "unlimited" table evicts at that size too.
+   */
+  maxFlows?: number;
+  /** Initial slot capacity (default 1024; rounded up to a power of two). */
+  initialCapacity?: number;
+  /** TCP analyzer called for TCP packets; null (default) in scale mode. */
+  tcp?: TcpObserver | null;
+  /** Called before a flow is removed by eviction, and by `expire`/`drain` without a callback. */
+  onRemove?: FlowRemoveCallback | null;
+  /** Supplies the TCP fields of `snapshot()` (the analyzer's getters). */
+  tcpSnapshot?: ((slot: number) => Partial<FlowTcpFields>) | null;
+  /** Community ID seed (default 0). */
+  communityIdSeed?: number;
+}
+
+// ---- the flow record: 64 bytes per slot, one cache line ----
+// Int32 view: hash, A, B, ports, meta, aux; Uint32 view: packets A→B, B→A
+// (words 6, 7); Float64 view: first seen, last seen, bytes A→B, B→A (4..7).
+const REC_BYTES = 64;
+const K_STRIDE = REC_BYTES / 4;
+const K_HASH = 0;
+const K_A = 1;
+const K_B = 2;
+const K_PORTS = 3;
+const K_META = 4;
+const K_AUX = 5;
+const K_PKTS = 6; // + dir, Uint32 view
+const F_STRIDE = REC_BYTES / 8;
+const F_FIRST = 4;
+const F_LAST = 5;
+const F_BYTES = 6; // + dir
+
+// meta: proto (bits 0-7), VLAN (8-19), IPv6 (20) form the key; flags above.
+const META_V6 = 1 << 20;
+const META_KEY_MASK = (1 << 21) - 1;
+/** The flow's first packet went B→A. */
+const META_FIRST_B = 1 << 21;
+/** The flow is on the closed-TCP list. */
+const META_CLOSED = 1 << 22;
+/** The slot holds a flow. */
+const META_LIVE = 1 << 23;
+
+// ---- index buckets: (tag << 25) | (slot + 1) ----
+const SLOT_BITS = 25;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+/** Largest number of slots (and so of flows) a table can hold. */
+export const MAX_FLOW_SLOTS = SLOT_MASK;
+const MAX_LOAD = 0.7;
+
+const LIST_OPEN = 0;
+const LIST_CLOSED = 1;
+
+function nextPow2(n: number): number {
+  let p = 16;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** A bidirectional flow table in typed arrays (see the module doc). */
+export class FlowTable {
+  /** Direction of the last observed packet: 0 = A→B, 1 = B→A. */
+  lastDir = 0;
+  /** Whether the last observed packet created its flow. */
+  lastIsNew = false;
+  /** Packets without an IP header with both addresses (ARP, other ethertypes, damaged). */
+  noFlowPackets = 0;
+  /** Non-initial IP fragments (no transport header, so no flow). */
+  fragmentPackets = 0;
+  /** Flows created. */
+  created = 0;
+  /** Flows removed by `expire` (idle timeout or closed TCP). */
+  expired = 0;
+  /** Flows evicted to stay within `maxFlows`. */
+  evicted = 0;
+
+  readonly timeoutSecs: number;
+  readonly closedTimeoutSecs: number;
+  readonly maxFlows: number;
+  /** maxFlows, or MAX_FLOW_SLOTS when unlimited (the table then evicts rather than fail). */
+  readonly #limit: number;
+
+  #size = 0;
+  #slotCap: number;
+  /** Slots ever handed out (slots at or past it have never been used). */
+  #high = 0;
+  #freeHead = -1;
+  /** Int32 view of the records (key words). */
+  #keys: Int32Array;
+  /** Uint32 view of the records (packet counts). */
+  #pkts: Uint32Array;
+  /** Float64 view of the records (times, bytes). */
+  #counters: Float64Array;
+  /** Wraps of a packet counter past 2^32 - 1, by Uint32 view index (rare). */
+  #pktWraps = new Map<number, number>();
+  #links: Int32Array;
+  #index: Int32Array;
+  #mask: number;
+  #growAt: number;
+  #v6Pool: Int32Array;
+  #v6High = 0;
+  #v6FreeHead = -1;
+  #heads = new Int32Array([-1, -1]);
+  #tails = new Int32Array([-1, -1]);
+  #probePos = 0;
+  readonly #key = new FlowKey();
+  readonly #tcp: TcpObserver | null;
+  readonly #onRemove: FlowRemoveCallback | null;
+  readonly #tcpSnapshot: ((slot: number) => Partial<FlowTcpFields>) | null;
+  readonly #seed: number;
+  #sideDns: (string | null)[] = [];
+  #sideSni: (string | null)[] = [];
+  #sideFree: number[] = [];
+
+  constructor(opts: FlowTableOptions = {}) {
+    this.timeoutSecs = opts.timeoutSecs ?? 0;
+    this.closedTimeoutSecs = opts.closedTimeoutSecs ?? 5;
+    this.maxFlows = opts.maxFlows ?? 0;
+    if (!(this.timeoutSecs >= 0) || !(this.closedTimeoutSecs >= 0)) {
+      throw new RangeError("Cannot create flow table: timeouts must be 0 or more seconds");
+    }
+    if (!Number.isInteger(this.maxFlows) || this.maxFlows < 0 || this.maxFlows > MAX_FLOW_SLOTS) {
+      throw new RangeError(
+        `Cannot create flow table: max flows must be an integer from 0 to ${MAX_FLOW_SLOTS}`,
+      );
+    }
+    this.#limit = this.maxFlows > 0 ? this.maxFlows : MAX_FLOW_SLOTS;
+    const cap = Math.min(nextPow2(opts.initialCapacity ?? 1024), this.#limit);
+    this.#slotCap = cap;
+    const recs = new ArrayBuffer(cap * REC_BYTES);
+    this.#keys = new Int32Array(recs);
+    this.#pkts = new Uint32Array(recs);
+    this.#counters = new Float64Array(recs);
+    this.#links = new Int32Array(cap * 2);
+    const buckets = nextPow2(Math.ceil(cap / MAX_LOAD) + 1);
+    this.#index = new Int32Array(buckets);
+    this.#mask = buckets - 1;
+    this.#growAt = Math.floor(buckets * MAX_LOAD);
+    this.#v6Pool = new Int32Array(64 * 8);
+    this.#tcp = opts.tcp ?? null;
+    this.#onRemove = opts.onRemove ?? null;
+    this.#tcpSnapshot = opts.tcpSnapshot ?? null;
+    this.#seed = opts.communityIdSeed ?? 0;
+    if (this.#tcp !== null) this.#tcp.grow(cap);
+  }
+
+  /** Live flows. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Slots allocated (the TCP analyzer's arrays have the same capacity). */
+  get capacity(): number {
+    return this.#slotCap;
+  }
+
+  /** Bytes held by the table's typed arrays (index, records, IPv6 pool). */
+  get byteLength(): number {
+    return this.#keys.byteLength + this.#links.byteLength +
+      this.#index.byteLength + this.#v6Pool.byteLength + this.#heads.byteLength +
+      this.#tails.byteLength;
+  }
+
+  /**
+   * Accounts one decoded packet at capture time `t` (seconds). Returns the
+   * flow's slot, or -1 for a packet without a flow (then counted in
+   * `noFlowPackets` or `fragmentPackets`). Sets `lastDir` and `lastIsNew`.
+   * Allocates nothing (except a flow's first DNS name / SNI string).
+   */
+  observe(rec: PacketRecord, t: number): number {
+    const key = this.#key;
+    const st = extractFlowKey(rec, key);
+    if (st !== KEY_OK) {
+      if (st === KEY_FRAGMENT) this.fragmentPackets++;
+      else this.noFlowPackets++;
+      this.lastDir = 0;
+      this.lastIsNew = false;
+      return -1;
+    }
+    const dir = key.dir;
+    let s = this.#find(key);
+    const isNew = s < 0;
+    // #insert may grow the arrays: read them after it.
+    if (isNew) s = this.#insert(key, rec);
+    const c = this.#counters, pk = this.#pkts;
+    const co = s * F_STRIDE, po = s * K_STRIDE + K_PKTS;
+    if (isNew) {
+      c[co + F_FIRST] = t;
+      c[co + F_LAST] = t;
+      c[co + F_BYTES] = 0;
+      c[co + F_BYTES + 1] = 0;
+      pk[po] = 0;
+      pk[po + 1] = 0;
+    }
+    // Last seen only moves forward (capture clocks can step back a little);
+    // first seen stays the first packet's time, so it also identifies the flow.
+    if (t > c[co + F_LAST]!) c[co + F_LAST] = t;
+    c[co + F_BYTES + dir] += rec.frame.wireLen;
+    const n = pk[po + dir]!;
+    if (n !== 0xffffffff) pk[po + dir] = n + 1;
+    else this.#wrapPackets(po + dir);
+
+    const keys = this.#keys;
+    const mo = s * K_STRIDE + K_META;
+    const meta = keys[mo]!;
+    let list = LIST_OPEN;
+    const tcp = this.#tcp;
+    if (tcp !== null && (meta & 0xff) === IPPROTO_TCP && rec.tcpHdrLen !== 0) {
+      tcp.observe(s, dir, isNew, rec, t);
+      if (tcp.isClosed(s)) list = LIST_CLOSED;
+    }
+    if (isNew) {
+      this.#pushFront(s, list);
+      if (list === LIST_CLOSED) keys[mo] = meta | META_CLOSED;
+    } else {
+      const cur = (meta & META_CLOSED) !== 0 ? LIST_CLOSED : LIST_OPEN;
+      if (cur !== list) {
+        this.#unlink(s, cur);
+        this.#pushFront(s, list);
+        keys[mo] = list === LIST_CLOSED ? meta | META_CLOSED : meta & ~META_CLOSED;
+      } else if (this.#heads[list] !== s) {
+        this.#unlink(s, list);
+        this.#pushFront(s, list);
+      }
+    }
+    if (rec.app !== L_NONE) this.#noteApp(s, rec);
+    this.lastDir = dir;
+    this.lastIsNew = isNew;
+    return s;
+  }
+
+  /**
+   * The slot of the flow `rec` belongs to, or -1 (no such flow, or no flow
+   * key). Changes nothing.
+   */
+  lookup(rec: PacketRecord): number {
+    return extractFlowKey(rec, this.#key) === KEY_OK ? this.#find(this.#key) : -1;
+  }
+
+  /** Finds the flow of `key`; returns its slot, or -1 leaving the empty bucket in #probePos. */
+  #find(key: FlowKey): number {
+    const h = key.hash;
+    const tag = (h >>> 26) << SLOT_BITS;
+    const index = this.#index, keys = this.#keys, mask = this.#mask;
+    const meta = key.proto | (key.vlan << 8) | (key.family === FAMILY_V6 ? META_V6 : 0);
+    const ports = (key.portA << 16) | key.portB;
+    let i = h & mask;
+    for (;;) {
+      const e = index[i]!;
+      if (e === 0) break;
+      if ((e & ~SLOT_MASK) === tag) {
+        const s = (e & SLOT_MASK) - 1;
+        const ko = s * K_STRIDE;
+        if (
+          keys[ko + K_HASH] === h && keys[ko + K_PORTS] === ports &&
+          (keys[ko + K_META]! & META_KEY_MASK) === meta
+        ) {
+          if (key.family === FAMILY_V6) {
+            if (this.#v6Equal(keys[ko + K_A]!, key)) return s;
+          } else if (keys[ko + K_A] === key.a0 && keys[ko + K_B] === key.b0) return s;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    this.#probePos = i;
+    return -1;
+  }
+
+  #v6Equal(p: number, key: FlowKey): boolean {
+    const v = this.#v6Pool, o = p * 8;
+    return v[o] === key.a0 && v[o + 1] === key.a1 && v[o + 2] === key.a2 &&
+      v[o + 3] === key.a3 && v[o + 4] === key.b0 && v[o + 5] === key.b1 &&
+      v[o + 6] === key.b2 && v[o + 7] === key.b3;
+  }
+
+  /** Creates the flow of `key` (after a failed #find); returns its slot. */
+  #insert(key: FlowKey, rec: PacketRecord): number {
+    let pos = this.#probePos;
+    let moved = false;
+    if (this.#size >= this.#limit) {
+      this.#evictOldest();
+      moved = true;
+    }
+    if (this.#size + 1 > this.#growAt) {
+      this.#growIndex();
+      moved = true;
+    }
+    const h = key.hash;
+    if (moved) {
+      const index = this.#index, mask = this.#mask;
+      pos = h & mask;
+      while (index[pos] !== 0) pos = (pos + 1) & mask;
+    }
+    const s = this.#allocSlot();
+    this.#index[pos] = ((h >>> 26) << SLOT_BITS) | (s + 1);
+    const keys = this.#keys, ko = s * K_STRIDE;
+    const proto = key.proto;
+    let meta = proto | (key.vlan << 8) | META_LIVE | (key.dir === 1 ? META_FIRST_B : 0);
+    keys[ko + K_HASH] = h;
+    if (key.family === FAMILY_V6) {
+      meta |= META_V6;
+      const p = this.#allocV6();
+      const v = this.#v6Pool, o = p * 8;
+      v[o] = key.a0;
+      v[o + 1] = key.a1;
+      v[o + 2] = key.a2;
+      v[o + 3] = key.a3;
+      v[o + 4] = key.b0;
+      v[o + 5] = key.b1;
+      v[o + 6] = key.b2;
+      v[o + 7] = key.b3;
+      keys[ko + K_A] = p;
+      keys[ko + K_B] = 0;
+    } else {
+      keys[ko + K_A] = key.a0;
+      keys[ko + K_B] = key.b0;
+    }
+    keys[ko + K_PORTS] = (key.portA << 16) | key.portB;
+    keys[ko + K_META] = meta;
+    keys[ko + K_AUX] = (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) && rec.icmpType >= 0
+      ? 1 + ((rec.icmpType << 8) | (rec.icmpCode & 0xff))
+      : 0;
+    this.#size++;
+    this.created++;
+    return s;
+  }
+
+  /** A packet counter (Uint32 view index `i`) passed 2^32 - 1: carry into #pktWraps. */
+  #wrapPackets(i: number): void {
+    this.#pkts[i] = 0;
+    this.#pktWraps.set(i, (this.#pktWraps.get(i) ?? 0) + 1);
+  }
+
+  #allocSlot(): number {
+    const f = this.#freeHead;
+    if (f >= 0) {
+      this.#freeHead = this.#links[2 * f + 1]!;
+      return f;
+    }
+    if (this.#high === this.#slotCap) this.#growSlots();
+    return this.#high++;
+  }
+
+  #growSlots(): void {
+    // Only called below #limit (#insert evicts at it), so the capacity grows.
+    const cap = Math.min(this.#slotCap * 2, this.#limit);
+    const recs = new ArrayBuffer(cap * REC_BYTES);
+    const counters = new Float64Array(recs);
+    counters.set(this.#counters);
+    this.#keys = new Int32Array(recs);
+    this.#pkts = new Uint32Array(recs);
+    this.#counters = counters;
+    const links = new Int32Array(cap * 2);
+    links.set(this.#links);
+    this.#links = links;
+    this.#slotCap = cap;
+    if (this.#tcp !== null) this.#tcp.grow(cap);
+  }
+
+  #growIndex(): void {
+    const old = this.#index;
+    const buckets = old.length * 2;
+    const index = new Int32Array(buckets);
+    const mask = buckets - 1;
+    const keys = this.#keys;
+    for (let j = 0; j < old.length; j++) {
+      const e = old[j]!;
+      if (e === 0) continue;
+      let i = keys[((e & SLOT_MASK) - 1) * K_STRIDE + K_HASH]! & mask;
+      while (index[i] !== 0) i = (i + 1) & mask;
+      index[i] = e;
+    }
+    this.#index = index;
+    this.#mask = mask;
+    this.#growAt = Math.floor(buckets * MAX_LOAD);
+  }
+
+  #allocV6(): number {
+    const f = this.#v6FreeHead;
+    if (f >= 0) {
+      this.#v6FreeHead = this.#v6Pool[f * 8]! | 0;
+      return f;
+    }
+    if ((this.#v6High + 1) * 8 > this.#v6Pool.length) {
+      const pool = new Int32Array(this.#v6Pool.length * 2);
+      pool.set(this.#v6Pool);
+      this.#v6Pool = pool;
+    }
+    return this.#v6High++;
+  }
+
+  // ---- LRU lists (links: prev at 2s, next at 2s+1) ----
+
+  #pushFront(s: number, list: number): void {
+    const links = this.#links;
+    const h = this.#heads[list]!;
+    links[2 * s] = -1;
+    links[2 * s + 1] = h;
+    if (h >= 0) links[2 * h] = s;
+    else this.#tails[list] = s;
+    this.#heads[list] = s;
+  }
+
+  #unlink(s: number, list: number): void {
+    const links = this.#links;
+    const p = links[2 * s]!, n = links[2 * s + 1]!;
+    if (p >= 0) links[2 * p + 1] = n;
+    else this.#heads[list] = n;
+    if (n >= 0) links[2 * n] = p;
+    else this.#tails[list] = p;
+  }
+
+  #evictOldest(): void {
+    const to = this.#tails[LIST_OPEN]!, tc = this.#tails[LIST_CLOSED]!;
+    let s = to;
+    if (
+      tc >= 0 &&
+      (to < 0 || this.#counters[tc * F_STRIDE + F_LAST]! < this.#counters[to * F_STRIDE + F_LAST]!)
+    ) s = tc;
+    this.evicted++;
+    this.#remove(s, "evicted", this.#onRemove);
+  }
+
+  /** Removes the flow in `s`: callback first, then the analyzer, index, list and slot. */
+  #remove(s: number, reason: FlowRemoveReason, cb: FlowRemoveCallback | null): void {
+    if (cb !== null) cb(s, reason);
+    if (this.#tcp !== null) this.#tcp.clear(s);
+    const keys = this.#keys, ko = s * K_STRIDE;
+    const meta = keys[ko + K_META]!;
+    this.#indexDelete(s, keys[ko + K_HASH]!);
+    this.#unlink(s, (meta & META_CLOSED) !== 0 ? LIST_CLOSED : LIST_OPEN);
+    if ((meta & META_V6) !== 0) {
+      const p = keys[ko + K_A]!;
+      this.#v6Pool[p * 8] = this.#v6FreeHead;
+      this.#v6FreeHead = p;
+    }
+    const proto = meta & 0xff;
+    const aux = keys[ko + K_AUX]!;
+    if (aux !== 0 && proto !== IPPROTO_ICMP && proto !== IPPROTO_ICMPV6) {
+      this.#sideDns[aux - 1] = null;
+      this.#sideSni[aux - 1] = null;
+      this.#sideFree.push(aux - 1);
+    }
+    // #insert and observe rewrite the whole record; only "live" must go now.
+    keys[ko + K_META] = 0;
+    keys[ko + K_AUX] = 0;
+    if (this.#pktWraps.size > 0) {
+      this.#pktWraps.delete(s * K_STRIDE + K_PKTS);
+      this.#pktWraps.delete(s * K_STRIDE + K_PKTS + 1);
+    }
+    this.#links[2 * s] = -1;
+    this.#links[2 * s + 1] = this.#freeHead;
+    this.#freeHead = s;
+    this.#size--;
+  }
+
+  /** Deletes slot `s` from the index by backward shift (no tombstones). */
+  #indexDelete(s: number, h: number): void {
+    const index = this.#index, mask = this.#mask, keys = this.#keys;
+    let i = h & mask;
+    while ((index[i]! & SLOT_MASK) !== s + 1) i = (i + 1) & mask;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const e = index[j]!;
+      if (e === 0) break;
+      const home = keys[((e & SLOT_MASK) - 1) * K_STRIDE + K_HASH]! & mask;
+      // The entry at j may fill the hole at i unless its home lies cyclically in (i, j].
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      index[i] = e;
+      i = j;
+    }
+    index[i] = 0;
+  }
+
+  #noteApp(s: number, rec: PacketRecord): void {
+    const keys = this.#keys, ao = s * K_STRIDE + K_AUX;
+    const proto = keys[s * K_STRIDE + K_META]! & 0xff;
+    if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return;
+    let idx = keys[ao]! - 1;
+    if (rec.app === L_DNS) {
+      if (rec.dns.qParsed === 0 || (idx >= 0 && this.#sideDns[idx] !== null)) return;
+      let name = dnsNameAt(rec.buf, rec.dns, rec.dns.qNameOff[0]!);
+      if (name.length > 1 && name.endsWith(".")) name = name.slice(0, -1);
+      if (idx < 0) idx = this.#allocSide(ao);
+      this.#sideDns[idx] = name;
+    } else if (rec.app === L_TLS) {
+      if (rec.tls.sniOff < 0 || (idx >= 0 && this.#sideSni[idx] !== null)) return;
+      const sni = tlsSni(rec.buf, rec.tls);
+      if (idx < 0) idx = this.#allocSide(ao);
+      this.#sideSni[idx] = sni;
+    }
+  }
+
+  #allocSide(ao: number): number {
+    let idx = this.#sideFree.pop();
+    if (idx === undefined) {
+      idx = this.#sideDns.length;
+      this.#sideDns.push(null);
+      this.#sideSni.push(null);
+    }
+    this.#keys[ao] = idx + 1;
+    return idx;
+  }
+
+  // ---- expiry ----
+
+  /**
+   * Removes flows idle for longer than their timeout at capture time `t`,
+   * oldest first, calling `onRemove` (default: the constructor's) for each
+   * before its slot is cleared. Does nothing when `timeoutSecs` is 0. Cost
+   * is proportional to the flows removed. Returns how many were removed.
+   */
+  expire(t: number, onRemove: FlowRemoveCallback | null = this.#onRemove): number {
+    if (this.timeoutSecs <= 0) return 0;
+    const c = this.#counters;
+    let n = 0;
+    const open = this.timeoutSecs;
+    for (;;) {
+      const s = this.#tails[LIST_OPEN]!;
+      if (s < 0 || !(t - c[s * F_STRIDE + F_LAST]! > open)) break;
+      this.#remove(s, "idle_timeout", onRemove);
+      n++;
+    }
+    const closed = Math.min(this.timeoutSecs, this.closedTimeoutSecs);
+    for (;;) {
+      const s = this.#tails[LIST_CLOSED]!;
+      if (s < 0 || !(t - c[s * F_STRIDE + F_LAST]! > closed)) break;
+      this.#remove(s, "tcp_closed", onRemove);
+      n++;
+    }
+    this.expired += n;
+    return n;
+  }
+
+  /**
+   * Removes every flow with reason "end_of_capture", least recently active
+   * first (closed TCP flows before open ones), calling `onRemove` for each.
+   */
+  drain(onRemove: FlowRemoveCallback | null = this.#onRemove): void {
+    for (let list = LIST_CLOSED; list >= LIST_OPEN; list--) {
+      for (let s = this.#tails[list]!; s >= 0; s = this.#tails[list]!) {
+        this.#remove(s, "end_of_capture", onRemove);
+      }
+    }
+  }
+
+  /** Calls `cb` with the slot of every live flow (in slot order). Do not add or remove flows from `cb`. */
+  forEachFlow(cb: (slot: number) => void): void {
+    const keys = this.#keys;
+    for (let s = 0; s < this.#high; s++) {
+      if ((keys[s * K_STRIDE + K_META]! & META_LIVE) !== 0) cb(s);
+    }
+  }
+
+  // ---- per-slot accessors (cheap, no allocation) ----
+
+  /** Whether `slot` holds a flow. */
+  isLive(slot: number): boolean {
+    return slot >= 0 && slot < this.#high &&
+      (this.#keys[slot * K_STRIDE + K_META]! & META_LIVE) !== 0;
+  }
+  /** IP protocol number of the flow. */
+  proto(slot: number): number {
+    return this.#keys[slot * K_STRIDE + K_META]! & 0xff;
+  }
+  /** Outer VLAN id of the flow (0 = untagged). */
+  vlan(slot: number): number {
+    return (this.#keys[slot * K_STRIDE + K_META]! >>> 8) & 0xfff;
+  }
+  /** Whether the flow is IPv6. */
+  isIpv6(slot: number): boolean {
+    return (this.#keys[slot * K_STRIDE + K_META]! & META_V6) !== 0;
+  }
+  /** Port of endpoint A (0 when the protocol has none). */
+  portA(slot: number): number {
+    return this.#keys[slot * K_STRIDE + K_PORTS]! >>> 16;
+  }
+  /** Port of endpoint B. */
+  portB(slot: number): number {
+    return this.#keys[slot * K_STRIDE + K_PORTS]! & 0xffff;
+  }
+  /** IPv4 address of endpoint A as an unsigned number (IPv4 flows only). */
+  addrV4A(slot: number): number {
+    return this.#keys[slot * K_STRIDE + K_A]! >>> 0;
+  }
+  /** IPv4 address of endpoint B as an unsigned number (IPv4 flows only). */
+  addrV4B(slot: number): number {
+    return this.#keys[slot * K_STRIDE + K_B]! >>> 0;
+  }
+  /** Packets sent in direction `dir` (0 = A→B, 1 = B→A). */
+  packets(slot: number, dir: number): number {
+    const i = slot * K_STRIDE + K_PKTS + dir;
+    const n = this.#pkts[i]!;
+    return this.#pktWraps.size === 0 ? n : n + (this.#pktWraps.get(i) ?? 0) * 4294967296;
+  }
+  /** Wire bytes sent in direction `dir`. */
+  bytes(slot: number, dir: number): number {
+    return this.#counters[slot * F_STRIDE + F_BYTES + dir]!;
+  }
+  /** Capture time of the flow's first packet (never changes while the flow lives). */
+  firstSeen(slot: number): number {
+    return this.#counters[slot * F_STRIDE + F_FIRST]!;
+  }
+  /** Latest capture time seen on the flow (the maximum, should the clock step back). */
+  lastSeen(slot: number): number {
+    return this.#counters[slot * F_STRIDE + F_LAST]!;
+  }
+  /** Direction of the flow's first packet (0 = A→B, 1 = B→A). */
+  firstDir(slot: number): number {
+    return (this.#keys[slot * K_STRIDE + K_META]! & META_FIRST_B) !== 0 ? 1 : 0;
+  }
+  /** The flow's symmetric hash (unsigned), as `flowHash()` gives for its packets. */
+  hash(slot: number): number {
+    return this.#keys[slot * K_STRIDE + K_HASH]! >>> 0;
+  }
+
+  /** Writes endpoint `which`'s address (0 = A, 1 = B) into `out` (4 or 16 bytes); returns its length. */
+  addressBytes(slot: number, which: number, out: Uint8Array): number {
+    const keys = this.#keys, ko = slot * K_STRIDE;
+    if ((keys[ko + K_META]! & META_V6) === 0) {
+      const v = keys[ko + (which === 0 ? K_A : K_B)]!;
+      out[0] = v >>> 24;
+      out[1] = (v >>> 16) & 255;
+      out[2] = (v >>> 8) & 255;
+      out[3] = v & 255;
+      return 4;
+    }
+    const o = keys[ko + K_A]! * 8 + which * 4;
+    for (let w = 0; w < 4; w++) {
+      const v = this.#v6Pool[o + w]!;
+      out[4 * w] = v >>> 24;
+      out[4 * w + 1] = (v >>> 16) & 255;
+      out[4 * w + 2] = (v >>> 8) & 255;
+      out[4 * w + 3] = v & 255;
+    }
+    return 16;
+  }
+
+  /** Text of endpoint `which`'s address (0 = A, 1 = B). */
+  addressText(slot: number, which: number): string {
+    const b = new Uint8Array(16);
+    const n = this.addressBytes(slot, which, b);
+    return n === 4
+      ? ipv4NumberText(this.#keys[slot * K_STRIDE + (which === 0 ? K_A : K_B)]! >>> 0)
+      : ipv6Text(b, 0);
+  }
+
+  /** First DNS query name seen on the flow, or null. */
+  dnsName(slot: number): string | null {
+    const idx = this.#nameIndex(slot);
+    return idx < 0 ? null : this.#sideDns[idx]!;
+  }
+
+  /** First TLS SNI seen on the flow, or null. */
+  sni(slot: number): string | null {
+    const idx = this.#nameIndex(slot);
+    return idx < 0 ? null : this.#sideSni[idx]!;
+  }
+
+  #nameIndex(slot: number): number {
+    const proto = this.proto(slot);
+    if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return -1;
+    return this.#keys[slot * K_STRIDE + K_AUX]! - 1;
+  }
+
+  /**
+   * The flow's Community ID v1 (computed here, SHA-1 once per call). ICMP
+   * flows use their first message's type and code and its sender as the
+   * source; an ICMP flow whose first message was cut before its type hashes
+   * like an unknown protocol (addresses only).
+   */
+  communityId(slot: number): string {
+    const keys = this.#keys, ko = slot * K_STRIDE;
+    const meta = keys[ko + K_META]!;
+    const proto = meta & 0xff;
+    const a = new Uint8Array(16), b = new Uint8Array(16);
+    const n = this.addressBytes(slot, 0, a);
+    this.addressBytes(slot, 1, b);
+    const pa = this.portA(slot), pb = this.portB(slot);
+    const firstB = (meta & META_FIRST_B) !== 0;
+    const src = firstB ? b.subarray(0, n) : a.subarray(0, n);
+    const dst = firstB ? a.subarray(0, n) : b.subarray(0, n);
+    if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+      const aux = keys[ko + K_AUX]!;
+      if (aux === 0) return communityId({ proto, src, dst, srcPort: -1, dstPort: -1 }, this.#seed);
+      const tc = aux - 1;
+      return communityId({ proto, src, dst, srcPort: tc >>> 8, dstPort: tc & 0xff }, this.#seed);
+    }
+    return communityId(
+      { proto, src, dst, srcPort: firstB ? pb : pa, dstPort: firstB ? pa : pb },
+      this.#seed,
+    );
+  }
+
+  /** One flow as plain data (allocates; for exports and stats, not per packet). */
+  snapshot(slot: number): FlowSnapshot {
+    const c = this.#counters, co = slot * F_STRIDE;
+    const proto = this.proto(slot);
+    const snap: FlowSnapshot = {
+      protocol: protocolName(proto),
+      endpoint_a_ip: this.addressText(slot, 0),
+      endpoint_a_port: this.portA(slot),
+      endpoint_b_ip: this.addressText(slot, 1),
+      endpoint_b_port: this.portB(slot),
+      vlan: this.vlan(slot),
+      first_seen: c[co + F_FIRST]!,
+      last_seen: c[co + F_LAST]!,
+      packets_a_to_b: this.packets(slot, 0),
+      packets_b_to_a: this.packets(slot, 1),
+      bytes_a_to_b: c[co + F_BYTES]!,
+      bytes_b_to_a: c[co + F_BYTES + 1]!,
+      first_sender: this.firstDir(slot) === 1 ? "b" : "a",
+      community_id: this.communityId(slot),
+      dns_name: this.dnsName(slot),
+      sni: this.sni(slot),
+      tcp_state: null,
+      client: null,
+      retransmissions: null,
+      out_of_order: null,
+      rtt_last_ms: null,
+      rtt_min_ms: null,
+      rtt_ewma_ms: null,
+      rtt_samples: null,
+      handshake_rtt_ms: null,
+    };
+    if (this.#tcpSnapshot !== null && proto === IPPROTO_TCP) {
+      const f = this.#tcpSnapshot(slot);
+      if (f.tcp_state !== undefined) snap.tcp_state = f.tcp_state;
+      if (f.client !== undefined) snap.client = f.client;
+      if (f.retransmissions !== undefined) snap.retransmissions = f.retransmissions;
+      if (f.out_of_order !== undefined) snap.out_of_order = f.out_of_order;
+      if (f.rtt_last_ms !== undefined) snap.rtt_last_ms = f.rtt_last_ms;
+      if (f.rtt_min_ms !== undefined) snap.rtt_min_ms = f.rtt_min_ms;
+      if (f.rtt_ewma_ms !== undefined) snap.rtt_ewma_ms = f.rtt_ewma_ms;
+      if (f.rtt_samples !== undefined) snap.rtt_samples = f.rtt_samples;
+      if (f.handshake_rtt_ms !== undefined) snap.handshake_rtt_ms = f.handshake_rtt_ms;
+    }
+    return snap;
+  }
+}
+
+/** Export name of an IP protocol: "tcp", "udp", "icmp", "icmpv6", else the number as text. */
+export function protocolName(proto: number): string {
+  switch (proto) {
+    case IPPROTO_TCP:
+      return "tcp";
+    case IPPROTO_UDP:
+      return "udp";
+    case IPPROTO_ICMP:
+      return "icmp";
+    case IPPROTO_ICMPV6:
+      return "icmpv6";
+  }
+  return String(proto);
+}
