@@ -543,7 +543,6 @@ export class TcpAnalyzer {
     return (this.#flowFlags[slot]! & F_SYN_ACK) !== 0;
   }
 
-
   /** TCP_STATE_* of `slot`. */
   state(slot: number): number {
     return this.#state[slot]!;

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { type Alert } from "../analysis/alert.ts";
+import type { Alert } from "../analysis/alert.ts";
 import { AnomalyDetector } from "../analysis/anomaly_detector.ts";
 import {
   type StatsTick,
