@@ -33,10 +33,7 @@ import { Frame } from "../src/capture/frame.ts";
 import { decodeFrame } from "../src/protocol/decode.ts";
 import { PacketRecord } from "../src/protocol/packet.ts";
 import { type Alert, alertTime } from "../src/analysis/alert.ts";
-import {
-  AnomalyDetector,
-  DEFAULT_ANSWER_GRACE_SECS,
-} from "../src/analysis/anomaly_detector.ts";
+import { AnomalyDetector, DEFAULT_ANSWER_GRACE_SECS } from "../src/analysis/anomaly_detector.ts";
 import { synFloodSourceCap } from "../src/analysis/syn_flood.ts";
 import {
   AnomalyModel,

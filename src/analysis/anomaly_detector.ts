@@ -78,7 +78,7 @@ import {
 import type { Alert } from "./alert.ts";
 import { loadAddress } from "./ip_key.ts";
 import { DEFAULT_PENDING_CONTACTS, PendingContacts } from "./pending_contacts.ts";
-import { PortScanDetector, type PortScanLimits, portKeyOf } from "./port_scan.ts";
+import { portKeyOf, PortScanDetector, type PortScanLimits } from "./port_scan.ts";
 import { SynFloodDetector, type SynFloodLimits } from "./syn_flood.ts";
 
 /**
@@ -161,6 +161,12 @@ export class AnomalyDetector {
   #lastQueued = 0;
   /** Scratch for a contact's addresses: source 0..3, destination 4..7. */
   readonly #words = new Int32Array(8);
+  /**
+   * Float arguments of `#drain` (0: time) and `#enqueue` (0: time, 1: the
+   * flow's first-seen time): passed as arguments of a call V8 does not
+   * inline they would be boxed, 16 bytes each.
+   */
+  readonly #floats = new Float64Array(2);
 
   /**
    * With `settings.enabled` false (or both kinds disabled) nothing is
@@ -232,7 +238,10 @@ export class AnomalyDetector {
    * flow arguments are ignored.
    */
   observe(rec: PacketRecord, t: number, flowSlot = -1, flowIsNew = false, flowFirstSeen = 0): void {
-    if (t > this.#due) this.#drain(t);
+    if (t > this.#due) {
+      this.#floats[0] = t;
+      this.#drain();
+    }
     // isSyn() and isContact() inlined: a data segment leaves after one test.
     const proto = rec.ipProto;
     if (proto === IPPROTO_TCP) {
@@ -253,7 +262,10 @@ export class AnomalyDetector {
       const a = scan.observeContact(rec);
       if (a !== null) this.raise(a);
     } else if (flowIsNew && flowSlot >= 0) {
-      this.#enqueue(rec, t, flowSlot, flowFirstSeen);
+      const f = this.#floats;
+      f[0] = t;
+      f[1] = flowFirstSeen;
+      this.#enqueue(rec, flowSlot);
     }
   }
 
@@ -263,7 +275,10 @@ export class AnomalyDetector {
    * `observe()` does this by itself.
    */
   advance(t: number): void {
-    if (t > this.#due) this.#drain(t);
+    if (t > this.#due) {
+      this.#floats[0] = t;
+      this.#drain();
+    }
   }
 
   /**
@@ -299,7 +314,8 @@ export class AnomalyDetector {
   }
 
   /** Queues the contact `rec` (the first packet of its flow) to be judged later. */
-  #enqueue(rec: PacketRecord, t: number, slot: number, firstSeen: number): void {
+  #enqueue(rec: PacketRecord, slot: number): void {
+    const t = this.#floats[0]!, firstSeen = this.#floats[1]!;
     const w = this.#words;
     if (!loadAddress(rec, false, w, 0) || !loadAddress(rec, true, w, 4)) return;
     const q = this.#pending!;
@@ -325,8 +341,9 @@ export class AnomalyDetector {
     this.#due = q.times[q.head]! + this.answerGraceSecs;
   }
 
-  /** Judges the pending contacts whose grace has ended by `t`. */
-  #drain(t: number): void {
+  /** Judges the pending contacts whose grace has ended by the time in `#floats[0]`. */
+  #drain(): void {
+    const t = this.#floats[0]!;
     const q = this.#pending!;
     const grace = this.answerGraceSecs, times = q.times;
     while (q.length > 0 && times[q.head]! + grace < t) this.#judge(q.shift());

@@ -8,17 +8,25 @@
  * allowed once `now − last alert ≥ cooldown_secs`, if the window still
  * qualifies).
  *
- * What counts as a contact: a TCP segment with SYN set and ACK clear
- * ("SYN-only", RFC 9293 §3.1), or any UDP datagram (RFC 768), over IPv4 or
- * IPv6, whose header was captured far enough to hold the destination port
- * (and, for TCP, the flags). Every other packet is ignored. Ports are
- * counted per protocol: TCP 53 and UDP 53 are two ports. Hosts are
- * destination addresses, compared in full.
+ * What counts as a contact: `observe()` / `observeContact()` implement the
+ * reference rule: a TCP segment with SYN set and ACK clear ("SYN-only",
+ * RFC 9293 §3.1), or any UDP datagram (RFC 768), over IPv4 or IPv6, whose
+ * header was captured far enough to hold the destination port (and, for
+ * TCP, the flags). Every other packet is ignored. `countContact()` counts
+ * one contact given by its fields (family, address words, port key), for a
+ * caller that decides itself what a contact is: `AnomalyDetector` with an
+ * `answered` callback (NetScope's default in the pipeline) feeds it only
+ * FAILED contacts, the first SYN or UDP datagram of a flow that got no
+ * answer within a grace period, at the contact's original capture time
+ * (see `anomaly_detector.ts`). Ports are counted per protocol: TCP 53 and
+ * UDP 53 are two ports. Hosts are destination addresses, compared in full.
  *
- * Note that the rule counts UDP packets in both directions of a UDP
- * exchange: a busy UDP server (a DNS resolver answering from port 53 to its
- * clients' random source ports) "contacts" many ports. The reference rule
- * does this too; see the tests (DnsPackets.pcap, example.pcap).
+ * Note that the reference rule counts UDP packets in both directions of a
+ * UDP exchange: a busy UDP server (a DNS resolver answering from port 53 to
+ * its clients' random source ports) "contacts" many ports, and a browser
+ * opening connections to 11 web servers within the window is a "host
+ * sweep" (tests/fixtures/example.pcap and DnsPackets.pcap alert under it).
+ * The failed-contact rule avoids both.
  *
  * The window is the bucketed one of `window_clock.ts`: 8 buckets of
  * `window_secs / 8`; at time t the window is the current bucket and the 7

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { cat, decodeBytes, ethernet, ipv4, tcp, udp } from "../protocol/_test_frames.ts";
 import type { PortScanAlert } from "./alert.ts";
 import { ACK, defaultPortScan, RST, SYN, SYN_ACK, SynthPacket, v4 } from "./_test_anomaly.ts";
-import { PortScanDetector, portKeyOf, UDP_PORT_BIT } from "./port_scan.ts";
+import { portKeyOf, PortScanDetector, UDP_PORT_BIT } from "./port_scan.ts";
 
 const SCANNER = v4("172.16.0.8");
 const VICTIM = v4("64.13.134.52");

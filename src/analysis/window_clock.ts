@@ -6,8 +6,9 @@
  *
  * - Time is capture time `t` in seconds, relative to the first packet of the
  *   run. Each detector keeps its own clock, moved by the packets it counts
- *   (SYNs for the flood detector; SYN-only TCP and UDP for the scan
- *   detector). It never runs backwards: a packet stamped earlier than one
+ *   (SYNs for the flood detector; for the scan detector SYN-only TCP and
+ *   UDP, or with the failed-contact rule the unanswered contacts, at their
+ *   own capture time, judged in time order). It never runs backwards: a packet stamped earlier than one
  *   already counted counts at the latest time seen (captures step back by a
  *   few microseconds now and then), and times below 0 count as 0. A time
  *   whose bucket number would exceed 2^52 (a damaged timestamp) is ignored.
