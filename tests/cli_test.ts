@@ -4,6 +4,8 @@
  */
 
 import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import { CSV_COLUMNS } from "../src/export/flow_record.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const FX = ROOT + "tests/fixtures/";
@@ -263,12 +265,11 @@ Deno.test("netscope writes flow exports, expired flows and alerts, and only at t
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^ALERT .* port_scan: Port scan from 172\.16\.0\.8/m);
   const flows = JSON.parse(await Deno.readTextFile(`${dir}/flows.json`));
-  const csv = (await Deno.readTextFile(`${dir}/flows.csv`)).trimEnd().split("\n");
+  const csv: string[][] = parse(await Deno.readTextFile(`${dir}/flows.csv`));
   assert.equal(csv.length, flows.length + 1);
-  assert.match(
-    csv[0]!,
-    /^protocol,endpoint_a_ip,endpoint_a_port,endpoint_b_ip,endpoint_b_port,first_seen,/,
-  );
+  assert.deepEqual(csv[0], [...CSV_COLUMNS]);
+  assert.ok(csv.every((row) => row.length === CSV_COLUMNS.length));
+  assert.deepEqual(Object.keys(flows[0]), [...CSV_COLUMNS]);
   const expired = (await Deno.readTextFile(`${dir}/expired.jsonl`)).trimEnd().split("\n")
     .map((l) => JSON.parse(l));
   assert.ok(expired.length > 0);
