@@ -49,8 +49,12 @@ export interface EngineOptions {
 export interface EngineSinks {
   onTick(tick: StatsTick): void;
   onAlert(alert: Alert): void;
-  /** A flow left the table before the end (idle timeout, TCP close, eviction). */
-  onFlowEnd(flow: FlowRecord, reason: FlowRemoveReason): void;
+  /**
+   * A flow left the table before the end (idle timeout, TCP close,
+   * eviction); null when nobody wants them (building the record costs a
+   * Community ID hash and address strings per flow).
+   */
+  onFlowEnd: ((flow: FlowRecord, reason: FlowRemoveReason) => void) | null;
 }
 
 /** How often (capture seconds) idle flows are looked for. */
@@ -251,7 +255,8 @@ export class AnalysisEngine implements TickFlowSource {
   }
 
   #flowRemoved(slot: number, reason: FlowRemoveReason): void {
-    if (reason !== "end_of_capture") this.#sinks.onFlowEnd(this.flowRecord(slot), reason);
+    const onFlowEnd = this.#sinks.onFlowEnd;
+    if (onFlowEnd !== null && reason !== "end_of_capture") onFlowEnd(this.flowRecord(slot), reason);
     if (slot < this.#interval.length) this.#interval[slot] = 0;
   }
 

@@ -126,7 +126,7 @@ export async function runOffline(
       else out.line(alertLine(alert));
       alertsOut?.add(alertToJson(alert));
     },
-    onFlowEnd: (flow, reason) => expiredOut?.add({ ...flow, reason }),
+    onFlowEnd: expiredOut === null ? null : (flow, reason) => expiredOut.add({ ...flow, reason }),
   });
   let baseSec = -1;
   try {
