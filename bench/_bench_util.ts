@@ -457,3 +457,49 @@ export function parseSummary(stdout: string): NetscopeSummary | null {
     alerts: a === null ? null : Number(a[1]),
   };
 }
+
+/** The options every side-by-side bench script takes. */
+export interface CommonBenchArgs {
+  gen: GenOptions;
+  runs: number;
+  skipTshark: boolean;
+  file: string | null;
+}
+
+/**
+ * Handles one of the common flags (`--packets`, `--flows`, `--seed`,
+ * `--runs`, `--skip-tshark`, `--file`, `-h`/`--help`); returns false for
+ * any other flag, which the script then handles or rejects.
+ */
+export function commonBenchFlag(
+  flag: string,
+  a: ArgReader,
+  out: CommonBenchArgs,
+  usage: string,
+): boolean {
+  switch (flag) {
+    case "--packets":
+      out.gen.packets = a.positiveInt();
+      return true;
+    case "--flows":
+      out.gen.flows = a.positiveInt();
+      return true;
+    case "--seed":
+      out.gen.seed = a.positiveInt();
+      return true;
+    case "--runs":
+      out.runs = a.positiveInt();
+      return true;
+    case "--skip-tshark":
+      out.skipTshark = true;
+      return true;
+    case "--file":
+      out.file = a.value();
+      return true;
+    case "-h":
+    case "--help":
+      console.log(usage);
+      Deno.exit(0);
+  }
+  return false;
+}

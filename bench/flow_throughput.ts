@@ -55,6 +55,8 @@
 
 import {
   ArgReader,
+  type CommonBenchArgs,
+  commonBenchFlag,
   fmt,
   machine,
   medians,
@@ -74,7 +76,7 @@ import {
 import type { GenOptions } from "./gen_capture.ts";
 
 /** Parsed command line. */
-interface BenchArgs {
+interface BenchArgs extends CommonBenchArgs {
   gen: GenOptions;
   runs: number;
   /** Runs of the slow peers (tshark, argus), at most `runs`. */
@@ -101,23 +103,8 @@ function parseArgs(args: readonly string[]): BenchArgs {
   const a = new ArgReader(args);
   for (let flag = a.next(); flag !== null; flag = a.next()) {
     switch (flag) {
-      case "--packets":
-        out.gen.packets = a.positiveInt();
-        break;
-      case "--flows":
-        out.gen.flows = a.positiveInt();
-        break;
-      case "--seed":
-        out.gen.seed = a.positiveInt();
-        break;
-      case "--runs":
-        out.runs = a.positiveInt();
-        break;
       case "--tshark-runs":
         out.peerRuns = a.positiveInt();
-        break;
-      case "--skip-tshark":
-        out.skipTshark = true;
         break;
       case "--skip-argus":
         out.skipArgus = true;
@@ -125,16 +112,8 @@ function parseArgs(args: readonly string[]): BenchArgs {
       case "--skip-exports":
         out.skipExports = true;
         break;
-      case "--file":
-        out.file = a.value();
-        break;
-      case "-h":
-      case "--help":
-        console.log(USAGE);
-        Deno.exit(0);
-        break;
       default:
-        throw a.unknown();
+        if (!commonBenchFlag(flag, a, out, USAGE)) throw a.unknown();
     }
   }
   return out;

@@ -49,6 +49,8 @@
 
 import {
   ArgReader,
+  type CommonBenchArgs,
+  commonBenchFlag,
   machine,
   medians,
   netscopeCommand,
@@ -66,7 +68,7 @@ import {
 import type { GenOptions } from "./gen_capture.ts";
 
 /** Parsed command line. */
-interface BenchArgs {
+interface BenchArgs extends CommonBenchArgs {
   gen: GenOptions;
   runs: number;
   skipTshark: boolean;
@@ -85,33 +87,7 @@ function parseArgs(args: readonly string[]): BenchArgs {
   };
   const a = new ArgReader(args);
   for (let flag = a.next(); flag !== null; flag = a.next()) {
-    switch (flag) {
-      case "--packets":
-        out.gen.packets = a.positiveInt();
-        break;
-      case "--flows":
-        out.gen.flows = a.positiveInt();
-        break;
-      case "--seed":
-        out.gen.seed = a.positiveInt();
-        break;
-      case "--runs":
-        out.runs = a.positiveInt();
-        break;
-      case "--skip-tshark":
-        out.skipTshark = true;
-        break;
-      case "--file":
-        out.file = a.value();
-        break;
-      case "-h":
-      case "--help":
-        console.log(USAGE);
-        Deno.exit(0);
-        break;
-      default:
-        throw a.unknown();
-    }
+    if (!commonBenchFlag(flag, a, out, USAGE)) throw a.unknown();
   }
   return out;
 }
