@@ -208,42 +208,8 @@ export function tsharkIpv6Transport(fr: TsharkFrame): string[] {
   return out;
 }
 
-/** Dotted-quad IPv4 address at `buf[off..off+4)`. */
-export function formatIpv4(buf: Uint8Array, off: number): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
-}
-
 /**
- * IPv6 address at `buf[off..off+16)` in RFC 5952 §4 form: lowercase hex,
- * no leading zeros, the longest run of two or more zero groups (the first
- * if tied) shortened to `::`, and IPv4-mapped addresses (::ffff:0:0/96)
- * with a dotted tail (§5), as tshark prints them.
+ * Addresses as tshark prints them: NetScope's own formatters (dotted IPv4,
+ * RFC 5952 IPv6 with inet_ntop's embedded-IPv4 forms).
  */
-export function formatIpv6(buf: Uint8Array, off: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((buf[off + 2 * i]! << 8) | buf[off + 2 * i + 1]!);
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0) {
-    if (g[5] === 0xffff) return `::ffff:${formatIpv4(buf, off + 12)}`;
-    // IPv4-compatible (deprecated, RFC 4291 §2.5.5.1): glibc's inet_ntop, which
-    // tshark uses, prints a dotted tail when exactly the first 96 bits are zero.
-    if (g[5] === 0 && g[6] !== 0) return `::${formatIpv4(buf, off + 12)}`;
-  }
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(":");
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(":");
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(":");
-  return `${head}::${tail}`;
-}
+export { ipv4Text as formatIpv4, ipv6Text as formatIpv6 } from "../src/display/addresses.ts";

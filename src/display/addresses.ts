@@ -40,12 +40,13 @@ export function ipv6Text(buf: Uint8Array, off: number): string {
     }
   }
   if (bestLen < 2) bestStart = -1;
-  // IPv4-mapped: 0:0:0:0:0:ffff:a.b.c.d
-  if (
-    bestStart === 0 && bestLen === 5 && buf[off + 10] === 0xff && buf[off + 11] === 0xff
-  ) {
+  // Embedded IPv4 as inet_ntop (and so tcpdump and tshark) prints it:
+  // IPv4-mapped ::ffff:a.b.c.d (RFC 5952 §5), and the deprecated
+  // IPv4-compatible ::a.b.c.d when exactly the first 96 bits are zero.
+  if (bestStart === 0 && bestLen === 5 && buf[off + 10] === 0xff && buf[off + 11] === 0xff) {
     return "::ffff:" + ipv4Text(buf, off + 12);
   }
+  if (bestStart === 0 && bestLen === 6) return "::" + ipv4Text(buf, off + 12);
   let s = "";
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {

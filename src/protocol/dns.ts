@@ -22,6 +22,8 @@
  * @module
  */
 
+import { ipv4Text, ipv6Text } from "../display/addresses.ts";
+
 // ---- status codes (same values as ST_OK / ST_TRUNCATED / ST_MALFORMED in packet.ts) ----
 
 /** Every section announced by the header was parsed. */
@@ -759,59 +761,9 @@ export function dnsNameAt(buf: Uint8Array, info: DnsInfo, nameOff: number): stri
   }
 }
 
-/** Dotted-quad text of 4 bytes. */
-function ipv4Text(b: Uint8Array, p: number): string {
-  return `${b[p]}.${b[p + 1]}.${b[p + 2]}.${b[p + 3]}`;
-}
-
-/**
- * IPv6 text (RFC 5952 §4: lowercase, no leading zeros, the first longest run
- * of two or more zero groups as "::"), with the embedded-IPv4 forms that
- * inet_ntop and tcpdump print for ::ffff:a.b.c.d and ::a.b.c.d.
- */
-export function ipv6Text(b: Uint8Array, p: number): string {
-  let bestBase = -1;
-  let bestLen = 0;
-  let curBase = -1;
-  let curLen = 0;
-  for (let i = 0; i < 8; i++) {
-    if (b[p + 2 * i] === 0 && b[p + 2 * i + 1] === 0) {
-      if (curBase < 0) {
-        curBase = i;
-        curLen = 1;
-      } else curLen++;
-    } else if (curBase >= 0) {
-      if (curLen > bestLen) {
-        bestBase = curBase;
-        bestLen = curLen;
-      }
-      curBase = -1;
-    }
-  }
-  if (curBase >= 0 && curLen > bestLen) {
-    bestBase = curBase;
-    bestLen = curLen;
-  }
-  if (bestLen < 2) bestBase = -1;
-  let s = "";
-  for (let i = 0; i < 8; i++) {
-    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
-      if (i === bestBase) s += ":";
-      continue;
-    }
-    if (i !== 0) s += ":";
-    if (
-      i === 6 && bestBase === 0 &&
-      (bestLen === 6 || (bestLen === 5 && b[p + 10] === 0xff && b[p + 11] === 0xff))
-    ) {
-      s += ipv4Text(b, p + 12);
-      break;
-    }
-    s += ((b[p + 2 * i] << 8) | b[p + 2 * i + 1]).toString(16);
-  }
-  if (bestBase >= 0 && bestBase + bestLen === 8) s += ":";
-  return s;
-}
+// Address text is shared with the packet display (RFC 5952, inet_ntop's
+// embedded-IPv4 forms); re-exported for the DNS module's callers.
+export { ipv6Text };
 
 /** A <character-string> (RFC 1035 §3.3) quoted, with \" \\ and \DDD escapes. */
 function quotedString(b: Uint8Array, p: number, n: number): string {
