@@ -24,7 +24,7 @@ import {
 import type { AnomalySettings } from "../cli/config.ts";
 import { type FlowRecord, micros } from "../export/flow_record.ts";
 import { type FlowRemoveReason, FlowTable } from "../flow/flow_table.ts";
-import { TCP_STATE_NAMES, TCP_STATE_SYN_ACK, TcpAnalyzer } from "../flow/tcp_analyzer.ts";
+import { TCP_STATE_NAMES, TcpAnalyzer } from "../flow/tcp_analyzer.ts";
 import { IPPROTO_TCP, type PacketRecord } from "../protocol/packet.ts";
 
 /** What the engine computes; null parts are off. */
@@ -129,11 +129,9 @@ export class AnalysisEngine implements TickFlowSource {
     if (!this.#started) this.start(rec.frame.tsSec);
     this.#lastT = t;
     const ticker = this.ticker;
-    if (ticker !== null && t >= ticker.nextAt) {
+    if (ticker !== null) {
       const tick = ticker.observe(t, rec.frame.wireLen);
       if (tick !== null) this.#sinks.onTick(tick);
-    } else if (ticker !== null) {
-      ticker.observe(t, rec.frame.wireLen);
     }
     const table = this.table;
     let slot = -1;
@@ -291,5 +289,3 @@ function protocolLabel(proto: number): string {
   }
   return String(proto);
 }
-
-export { TCP_STATE_SYN_ACK };
