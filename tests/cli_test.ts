@@ -306,6 +306,54 @@ Deno.test("netscope --stats prints ticks that follow capture time", async () => 
   assert.equal(objs.filter((o) => o.type === "stats").reduce((n, o) => n + o.packets, 0), 4631);
 });
 
+Deno.test("--stats top flows: each flow's interval bytes add up to its exported total", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/flows.json`;
+    const r = await netscope([
+      "-r",
+      FX + "example.pcap",
+      "--json",
+      "--quiet",
+      "--stats",
+      "--top-flows",
+      "1000",
+      "--flow-timeout-s",
+      "0",
+      "--export-json",
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const ticks = r.stdout.trim().split("\n").map((l) => JSON.parse(l))
+      .filter((o) => o.type === "stats");
+    const perFlow = new Map<string, number>();
+    let shown = 0;
+    for (const tick of ticks) {
+      for (const f of tick.top_flows) {
+        const k = `${f.protocol} ${f.endpoint_a} ${f.endpoint_b}`;
+        perFlow.set(k, (perFlow.get(k) ?? 0) + f.bytes);
+        assert.ok(f.bytes > 0, "a flow idle in an interval is not listed");
+        shown++;
+      }
+    }
+    const flows = JSON.parse(await Deno.readTextFile(out));
+    const ep = (ip: string, port: number) =>
+      (ip.includes(":") ? `[${ip}]` : ip) + (port > 0 ? `:${port}` : "");
+    let checked = 0;
+    for (const f of flows) {
+      const k = `${f.protocol} ${ep(f.endpoint_a_ip, f.endpoint_a_port)} ${
+        ep(f.endpoint_b_ip, f.endpoint_b_port)
+      }`;
+      assert.equal(perFlow.get(k), f.bytes_total, k);
+      checked++;
+    }
+    assert.equal(checked, perFlow.size, "every listed flow is in the export");
+    assert.ok(checked > 20 && shown > checked, `${checked} flows, ${shown} listings`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("Ctrl-C still writes the flow export", async () => {
   const dir = await Deno.makeTempDir();
   const child = new Deno.Command(Deno.execPath(), {

@@ -15,8 +15,8 @@
  * | 32–63 | Float64 ×4 | first seen, last seen, bytes A→B, B→A |
  *
  * plus `links` (Int32 ×2 per slot, 8 B: LRU prev/next, or the free-list next
- * of a free slot) and the `index` (Int32 per bucket: slot + 1 and a 6-bit
- * hash tag, 0 = empty; 2–4 buckets per flow).
+ * of a free slot) and the `index` (two Int32 per bucket: the flow's 32-bit
+ * hash and slot + 1, 0 = empty; 2–4 buckets per flow).
  *
  * IPv4 addresses sit in the record itself. An IPv6 flow's record holds an
  * index into a separate pool of 8-word entries (`v6Pool`, 32 B per IPv6
@@ -26,9 +26,9 @@
  * RSS growth ≈ 100 B per flow; with eight address words in every record it
  * would be ≈ 24 B more per flow and the record would span two cache lines.
  *
- * `aux` holds, for TCP/UDP/other flows, 1 + the index of the flow's entry
- * in the side table of names (first DNS query name, first TLS SNI; 0 =
- * none yet), created the first time such a name is seen on the flow; for
+ * `aux` holds, for TCP/UDP/other flows, 1 + the handle of the flow's cell
+ * in `flow_names.ts` (first DNS query name, first TLS SNI, kept as bytes;
+ * 0 = none yet), created the first time such a name is seen on the flow; for
  * ICMP/ICMPv6 flows, 1 + (type << 8 | code) of the flow's first message,
  * which the Community ID needs.
  *
@@ -36,30 +36,37 @@
  *
  * Linear probing over a power-of-two bucket array, grown (doubled and
  * rebuilt) when more than 70% full; deletion by backward shift, so there
- * are no tombstones. Each bucket holds the slot and 6 bits of the hash, so
- * a probe rarely reads a flow's key record unless it is the flow sought.
- * At most 2^25 − 1 slots (33,554,431 flows).
+ * are no tombstones. Each bucket holds the whole hash next to the slot, so
+ * a probe reads a flow's key record only when the hashes match, and
+ * deletion and growth never read records at all (on a table of a million
+ * flows each record read is a cache miss). At most 2^25 − 1 slots
+ * (33,554,431 flows).
  *
  * ## Expiry and eviction
  *
- * Two LRU lists ordered by last activity (each packet moves its flow to the
- * front): open flows, and TCP flows the TCP analyzer reports closed or
- * reset. `expire(t)` pops from the old end of each list while the flow
- * there has been idle longer than its timeout (`timeoutSecs` for open
- * flows, min(`timeoutSecs`, `closedTimeoutSecs`) for closed ones): cost is
- * proportional to what expires. With `maxFlows` set, inserting into a full
- * table first evicts the least recently active flow (the older of the two
- * list tails). The `onRemove` callback sees every flow before its slot is
- * cleared.
+ * Two LRU lists: open flows, and TCP flows the TCP analyzer reports closed
+ * or reset. They are ordered by the whole second of capture time of each
+ * flow's last activity: a flow moves to the front on its first packet in a
+ * new second, not on every packet (a move writes the links of two other
+ * flows, two more cache misses per packet on a large table).
+ * `expire(t)` walks each list from its old end while the flow there was
+ * last active in a second before `t - timeout`, removing the flows idle
+ * longer than their timeout (`timeoutSecs` for open flows,
+ * min(`timeoutSecs`, `closedTimeoutSecs`) for closed ones): exact, at a
+ * cost proportional to what expires plus the flows of one second. With
+ * `maxFlows` set, inserting into a full table first evicts the least
+ * recently active flow (the older of the two list tails), to the second:
+ * of flows last active within the same second, the one that was first
+ * active in it goes first. The `onRemove` callback sees every flow before
+ * its slot is cleared.
  *
- * `observe` allocates nothing; only a flow's first DNS name or TLS SNI
- * makes a string (once per flow).
+ * `observe` allocates nothing (names are copied as bytes into reused
+ * cells; strings are made only by the accessors and `snapshot`).
  *
  * @module
  */
 
 import { ipv4NumberText, ipv6Text } from "../display/addresses.ts";
-import { dnsNameAt } from "../protocol/dns.ts";
 import {
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
@@ -70,8 +77,9 @@ import {
   L_TLS,
   type PacketRecord,
 } from "../protocol/packet.ts";
-import { tlsSni } from "../protocol/tls.ts";
 import { communityId } from "./community_id.ts";
+import { FlowNames } from "./flow_names.ts";
+import { growBuffer, reserveBuffer } from "./growable_buffer.ts";
 import { extractFlowKey, FAMILY_V6, FlowKey, KEY_FRAGMENT, KEY_OK } from "./flow_key.ts";
 
 /**
@@ -194,12 +202,14 @@ const META_FIRST_B = 1 << 21;
 const META_CLOSED = 1 << 22;
 /** The slot holds a flow. */
 const META_LIVE = 1 << 23;
+/** The flow's DNS query name is stored (saves reading its name cell per DNS packet). */
+const META_HAS_DNS = 1 << 24;
+/** The flow's TLS server name is stored. */
+const META_HAS_SNI = 1 << 25;
 
-// ---- index buckets: (tag << 25) | (slot + 1) ----
-const SLOT_BITS = 25;
-const SLOT_MASK = (1 << SLOT_BITS) - 1;
+// ---- index buckets: two Int32 words, the flow's hash and slot + 1 (0 = empty) ----
 /** Largest number of slots (and so of flows) a table can hold. */
-export const MAX_FLOW_SLOTS = SLOT_MASK;
+export const MAX_FLOW_SLOTS = (1 << 25) - 1;
 const MAX_LOAD = 0.7;
 
 const LIST_OPEN = 0;
@@ -262,9 +272,7 @@ export class FlowTable {
   readonly #onRemove: FlowRemoveCallback | null;
   readonly #tcpSnapshot: ((slot: number) => Partial<FlowTcpFields>) | null;
   readonly #seed: number;
-  #sideDns: (string | null)[] = [];
-  #sideSni: (string | null)[] = [];
-  #sideFree: number[] = [];
+  readonly #names = new FlowNames();
 
   constructor(opts: FlowTableOptions = {}) {
     this.timeoutSecs = opts.timeoutSecs ?? 0;
@@ -281,13 +289,13 @@ export class FlowTable {
     this.#limit = this.maxFlows > 0 ? this.maxFlows : MAX_FLOW_SLOTS;
     const cap = Math.min(nextPow2(opts.initialCapacity ?? 1024), this.#limit);
     this.#slotCap = cap;
-    const recs = new ArrayBuffer(cap * REC_BYTES);
+    const recs = reserveBuffer(cap * REC_BYTES, this.#limit * REC_BYTES);
     this.#keys = new Int32Array(recs);
     this.#pkts = new Uint32Array(recs);
     this.#counters = new Float64Array(recs);
-    this.#links = new Int32Array(cap * 2);
+    this.#links = new Int32Array(reserveBuffer(cap * 8, this.#limit * 8));
     const buckets = nextPow2(Math.ceil(cap / MAX_LOAD) + 1);
-    this.#index = new Int32Array(buckets);
+    this.#index = new Int32Array(buckets * 2);
     this.#mask = buckets - 1;
     this.#growAt = Math.floor(buckets * MAX_LOAD);
     this.#v6Pool = new Int32Array(64 * 8);
@@ -312,7 +320,7 @@ export class FlowTable {
   get byteLength(): number {
     return this.#keys.byteLength + this.#links.byteLength +
       this.#index.byteLength + this.#v6Pool.byteLength + this.#heads.byteLength +
-      this.#tails.byteLength;
+      this.#tails.byteLength + this.#names.byteLength;
   }
 
   /**
@@ -348,7 +356,8 @@ export class FlowTable {
     }
     // Last seen only moves forward (capture clocks can step back a little);
     // first seen stays the first packet's time, so it also identifies the flow.
-    if (t > c[co + F_LAST]!) c[co + F_LAST] = t;
+    const prevLast = c[co + F_LAST]!;
+    if (t > prevLast) c[co + F_LAST] = t;
     c[co + F_BYTES + dir] += rec.frame.wireLen;
     const n = pk[po + dir]!;
     if (n !== 0xffffffff) pk[po + dir] = n + 1;
@@ -372,7 +381,9 @@ export class FlowTable {
         this.#unlink(s, cur);
         this.#pushFront(s, list);
         keys[mo] = list === LIST_CLOSED ? meta | META_CLOSED : meta & ~META_CLOSED;
-      } else if (this.#heads[list] !== s) {
+      } else if (Math.floor(t) > Math.floor(prevLast) && this.#heads[list] !== s) {
+        // The first packet in a new second of capture time moves the flow
+        // to the front; later ones in the same second leave the list alone.
         this.#unlink(s, list);
         this.#pushFront(s, list);
       }
@@ -394,21 +405,17 @@ export class FlowTable {
   /** Finds the flow of `key`; returns its slot, or -1 leaving the empty bucket in #probePos. */
   #find(key: FlowKey): number {
     const h = key.hash;
-    const tag = (h >>> 26) << SLOT_BITS;
     const index = this.#index, keys = this.#keys, mask = this.#mask;
     const meta = key.proto | (key.vlan << 8) | (key.family === FAMILY_V6 ? META_V6 : 0);
     const ports = (key.portA << 16) | key.portB;
     let i = h & mask;
     for (;;) {
-      const e = index[i]!;
+      const e = index[2 * i + 1]!;
       if (e === 0) break;
-      if ((e & ~SLOT_MASK) === tag) {
-        const s = (e & SLOT_MASK) - 1;
-        const ko = s * K_STRIDE;
-        if (
-          keys[ko + K_HASH] === h && keys[ko + K_PORTS] === ports &&
-          (keys[ko + K_META]! & META_KEY_MASK) === meta
-        ) {
+      if (index[2 * i] === h) {
+        const ko = (e - 1) * K_STRIDE;
+        if (keys[ko + K_PORTS] === ports && (keys[ko + K_META]! & META_KEY_MASK) === meta) {
+          const s = e - 1;
           if (key.family === FAMILY_V6) {
             if (this.#v6Equal(keys[ko + K_A]!, key)) return s;
           } else if (keys[ko + K_A] === key.a0 && keys[ko + K_B] === key.b0) return s;
@@ -443,10 +450,11 @@ export class FlowTable {
     if (moved) {
       const index = this.#index, mask = this.#mask;
       pos = h & mask;
-      while (index[pos] !== 0) pos = (pos + 1) & mask;
+      while (index[2 * pos + 1] !== 0) pos = (pos + 1) & mask;
     }
     const s = this.#allocSlot();
-    this.#index[pos] = ((h >>> 26) << SLOT_BITS) | (s + 1);
+    this.#index[2 * pos] = h;
+    this.#index[2 * pos + 1] = s + 1;
     const keys = this.#keys, ko = s * K_STRIDE;
     const proto = key.proto;
     let meta = proto | (key.vlan << 8) | META_LIVE | (key.dir === 1 ? META_FIRST_B : 0);
@@ -498,31 +506,28 @@ export class FlowTable {
   #growSlots(): void {
     // Only called below #limit (#insert evicts at it), so the capacity grows.
     const cap = Math.min(this.#slotCap * 2, this.#limit);
-    const recs = new ArrayBuffer(cap * REC_BYTES);
-    const counters = new Float64Array(recs);
-    counters.set(this.#counters);
+    const recs = growBuffer(this.#keys.buffer as ArrayBuffer, cap * REC_BYTES);
     this.#keys = new Int32Array(recs);
     this.#pkts = new Uint32Array(recs);
-    this.#counters = counters;
-    const links = new Int32Array(cap * 2);
-    links.set(this.#links);
-    this.#links = links;
+    this.#counters = new Float64Array(recs);
+    this.#links = new Int32Array(growBuffer(this.#links.buffer as ArrayBuffer, cap * 8));
     this.#slotCap = cap;
     if (this.#tcp !== null) this.#tcp.grow(cap);
   }
 
   #growIndex(): void {
     const old = this.#index;
-    const buckets = old.length * 2;
-    const index = new Int32Array(buckets);
+    const buckets = old.length; // twice the old bucket count (2 words each)
+    const index = new Int32Array(buckets * 2);
     const mask = buckets - 1;
-    const keys = this.#keys;
-    for (let j = 0; j < old.length; j++) {
-      const e = old[j]!;
+    for (let j = 0; j < old.length; j += 2) {
+      const e = old[j + 1]!;
       if (e === 0) continue;
-      let i = keys[((e & SLOT_MASK) - 1) * K_STRIDE + K_HASH]! & mask;
-      while (index[i] !== 0) i = (i + 1) & mask;
-      index[i] = e;
+      const h = old[j]!;
+      let i = h & mask;
+      while (index[2 * i + 1] !== 0) i = (i + 1) & mask;
+      index[2 * i] = h;
+      index[2 * i + 1] = e;
     }
     this.#index = index;
     this.#mask = mask;
@@ -590,11 +595,7 @@ export class FlowTable {
     }
     const proto = meta & 0xff;
     const aux = keys[ko + K_AUX]!;
-    if (aux !== 0 && proto !== IPPROTO_ICMP && proto !== IPPROTO_ICMPV6) {
-      this.#sideDns[aux - 1] = null;
-      this.#sideSni[aux - 1] = null;
-      this.#sideFree.push(aux - 1);
-    }
+    if (aux !== 0 && proto !== IPPROTO_ICMP && proto !== IPPROTO_ICMPV6) this.#names.free(aux - 1);
     // #insert and observe rewrite the whole record; only "live" must go now.
     keys[ko + K_META] = 0;
     keys[ko + K_AUX] = 0;
@@ -610,51 +611,44 @@ export class FlowTable {
 
   /** Deletes slot `s` from the index by backward shift (no tombstones). */
   #indexDelete(s: number, h: number): void {
-    const index = this.#index, mask = this.#mask, keys = this.#keys;
+    const index = this.#index, mask = this.#mask;
     let i = h & mask;
-    while ((index[i]! & SLOT_MASK) !== s + 1) i = (i + 1) & mask;
+    while (index[2 * i + 1] !== s + 1) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const e = index[j]!;
+      const e = index[2 * j + 1]!;
       if (e === 0) break;
-      const home = keys[((e & SLOT_MASK) - 1) * K_STRIDE + K_HASH]! & mask;
+      const hj = index[2 * j]!;
+      const home = hj & mask;
       // The entry at j may fill the hole at i unless its home lies cyclically in (i, j].
       if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
-      index[i] = e;
+      index[2 * i] = hj;
+      index[2 * i + 1] = e;
       i = j;
     }
-    index[i] = 0;
+    index[2 * i] = 0;
+    index[2 * i + 1] = 0;
   }
 
   #noteApp(s: number, rec: PacketRecord): void {
-    const keys = this.#keys, ao = s * K_STRIDE + K_AUX;
-    const proto = keys[s * K_STRIDE + K_META]! & 0xff;
+    const keys = this.#keys, ao = s * K_STRIDE + K_AUX, mo = s * K_STRIDE + K_META;
+    const meta = keys[mo]!;
+    const proto = meta & 0xff;
     if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return;
-    let idx = keys[ao]! - 1;
+    const h = keys[ao]! - 1;
+    const names = this.#names;
     if (rec.app === L_DNS) {
-      if (rec.dns.qParsed === 0 || (idx >= 0 && this.#sideDns[idx] !== null)) return;
-      let name = dnsNameAt(rec.buf, rec.dns, rec.dns.qNameOff[0]!);
-      if (name.length > 1 && name.endsWith(".")) name = name.slice(0, -1);
-      if (idx < 0) idx = this.#allocSide(ao);
-      this.#sideDns[idx] = name;
+      if ((meta & META_HAS_DNS) !== 0 || rec.dns.qParsed === 0) return;
+      const nh = names.setDns(h, rec.buf, rec.dns, rec.dns.qNameOff[0]!);
+      keys[ao] = 1 + nh;
+      if (names.hasDns(nh)) keys[mo] = meta | META_HAS_DNS;
     } else if (rec.app === L_TLS) {
-      if (rec.tls.sniOff < 0 || (idx >= 0 && this.#sideSni[idx] !== null)) return;
-      const sni = tlsSni(rec.buf, rec.tls);
-      if (idx < 0) idx = this.#allocSide(ao);
-      this.#sideSni[idx] = sni;
+      const tls = rec.tls;
+      if ((meta & META_HAS_SNI) !== 0 || tls.sniOff < 0) return;
+      keys[ao] = 1 + names.setSni(h, rec.buf, tls.sniOff, tls.sniLen);
+      keys[mo] = meta | META_HAS_SNI;
     }
-  }
-
-  #allocSide(ao: number): number {
-    let idx = this.#sideFree.pop();
-    if (idx === undefined) {
-      idx = this.#sideDns.length;
-      this.#sideDns.push(null);
-      this.#sideSni.push(null);
-    }
-    this.#keys[ao] = idx + 1;
-    return idx;
   }
 
   // ---- expiry ----
@@ -667,23 +661,40 @@ export class FlowTable {
    */
   expire(t: number, onRemove: FlowRemoveCallback | null = this.#onRemove): number {
     if (this.timeoutSecs <= 0) return 0;
-    const c = this.#counters;
-    let n = 0;
-    const open = this.timeoutSecs;
-    for (;;) {
-      const s = this.#tails[LIST_OPEN]!;
-      if (s < 0 || !(t - c[s * F_STRIDE + F_LAST]! > open)) break;
-      this.#remove(s, "idle_timeout", onRemove);
-      n++;
-    }
     const closed = Math.min(this.timeoutSecs, this.closedTimeoutSecs);
-    for (;;) {
-      const s = this.#tails[LIST_CLOSED]!;
-      if (s < 0 || !(t - c[s * F_STRIDE + F_LAST]! > closed)) break;
-      this.#remove(s, "tcp_closed", onRemove);
-      n++;
-    }
+    const n = this.#expireList(LIST_OPEN, t, this.timeoutSecs, "idle_timeout", onRemove) +
+      this.#expireList(LIST_CLOSED, t, closed, "tcp_closed", onRemove);
     this.expired += n;
+    return n;
+  }
+
+  /**
+   * Removes the flows of `list` idle for longer than `timeout` at `t`. The
+   * list is ordered by the whole second of each flow's last activity, so
+   * the walk from its old end stops at the first flow whose second is not
+   * before `t - timeout`; flows passed over (active later in their second)
+   * stay where they are.
+   */
+  #expireList(
+    list: number,
+    t: number,
+    timeout: number,
+    reason: FlowRemoveReason,
+    cb: FlowRemoveCallback | null,
+  ): number {
+    const c = this.#counters, links = this.#links;
+    const limit = t - timeout;
+    let n = 0;
+    for (let s = this.#tails[list]!; s >= 0;) {
+      const last = c[s * F_STRIDE + F_LAST]!;
+      if (!(Math.floor(last) < limit)) break;
+      const newer = links[2 * s]!;
+      if (t - last > timeout) {
+        this.#remove(s, reason, cb);
+        n++;
+      }
+      s = newer;
+    }
     return n;
   }
 
@@ -802,14 +813,12 @@ export class FlowTable {
 
   /** First DNS query name seen on the flow, or null. */
   dnsName(slot: number): string | null {
-    const idx = this.#nameIndex(slot);
-    return idx < 0 ? null : this.#sideDns[idx]!;
+    return this.#names.dnsName(this.#nameIndex(slot));
   }
 
   /** First TLS SNI seen on the flow, or null. */
   sni(slot: number): string | null {
-    const idx = this.#nameIndex(slot);
-    return idx < 0 ? null : this.#sideSni[idx]!;
+    return this.#names.sni(this.#nameIndex(slot));
   }
 
   #nameIndex(slot: number): number {

@@ -5,10 +5,8 @@
  * the packet's direction (0 = endpoint A to B, 1 = B to A, where A is the
  * canonically smaller endpoint, not necessarily the client).
  *
- * Storage is struct-of-arrays: one typed array per field, indexed by slot
- * (per-flow fields) or by `slot * 2 + dir` (per-direction fields). Nothing
- * is allocated per packet. {@link TcpAnalyzer.bytesPerFlow} says how many
- * bytes a slot costs; options that are off allocate nothing.
+ * Storage is one 112-byte record per slot (see Memory below). Nothing is
+ * allocated per packet; options that are off skip their work.
  *
  * ## Retransmission and out-of-order (Wireshark's `tcp.analysis`)
  *
@@ -96,15 +94,22 @@
  *
  * ## Memory
  *
- * Bytes per flow ({@link TcpAnalyzer.bytesPerFlow}): 107 with everything
- * on; 75 without RTT; 77 with RTT only; 13 with all three off (state,
- * client and the base sequence numbers that tell a retransmitted SYN from a
- * new connection).
+ * One 112-byte record per slot (array-of-structs in one buffer), whatever
+ * the options: its first 64 bytes hold everything an ordinary segment
+ * reads and writes (next sequence numbers and their times, last ACKs,
+ * windows, flags, state, handshake time), the rest the base sequence
+ * numbers, RTT timing and the counters. A packet of a flow the cache has
+ * lost costs two or three cache-line misses, where one array per field
+ * cost one per field (see docs/performance.md).
  *
  * @module
  */
 
 import type { PacketRecord } from "../protocol/packet.ts";
+import { growBuffer, reserveBuffer } from "./growable_buffer.ts";
+
+/** Default slot limit: the flow table's (`MAX_FLOW_SLOTS`). */
+const MAX_SLOTS = (1 << 25) - 1;
 
 // ---- states ----
 export const TCP_STATE_UNKNOWN = 0;
@@ -154,6 +159,11 @@ export interface TcpAnalyzerOptions {
   retrans: boolean;
   /** Out-of-order counting. */
   outOfOrder: boolean;
+  /**
+   * Most slots it will ever hold (address space is reserved for them so
+   * that growth is in place; default 33,554,431, the flow table's limit).
+   */
+  maxSlots?: number;
 }
 
 /** A flow's TCP analysis as exported (field names of the flow record). */
@@ -216,17 +226,49 @@ const EPS = 5e-10;
 /** EWMA weight of a new sample (RFC 6298 alpha). */
 const EWMA_ALPHA = 0.125;
 
-const EMPTY_U8 = new Uint8Array(0);
-const EMPTY_I8 = new Int8Array(0);
-const EMPTY_U16 = new Uint16Array(0);
-const EMPTY_U32 = new Uint32Array(0);
-const EMPTY_F32 = new Float32Array(0);
-const EMPTY_F64 = new Float64Array(0);
+// ---- the per-slot record: 112 bytes, read through six views of one buffer ----
+// Bytes 0-63 hold what every packet reads or writes; bytes 64-111 what
+// SYN/FIN/RST, RTT timing and the counters need. Offsets are in units of
+// each view's element size from the slot's start; `+ dir` for per-direction
+// pairs (0 = A→B, 1 = B→A).
+const REC_BYTES = 112;
+/** Record size in units of each view's element. */
+const REC_F64 = REC_BYTES / 8;
+const REC_U32 = REC_BYTES / 4;
+const REC_U16 = REC_BYTES / 2;
+// Float64 view (slot * REC_F64)
+const D_NEXT_SEQ_TIME = 0; // + dir: capture time nextSeq last advanced
+const D_HS = 2; // most recent SYN time (F_HS_PENDING) or handshake RTT (F_HS_DONE)
+// Uint32 / Float32 views (slot * REC_U32)
+const W_NEXT_SEQ = 6; // + dir: next expected sequence number
+const W_LAST_ACK = 8; // + dir: last acknowledgment number (0 = none, as Wireshark)
+const W_LAST_ACK_AGE = 10; // + dir, f32: last packet time minus nextSeqTime
+const W_BASE = 16; // + dir: Wireshark's base sequence number (new-connection test)
+const W_TRK_END = 18; // + dir: sequence number just past the timed segment
+const W_TRK_OFF = 20; // + dir, f32: nextSeqTime minus the timed segment's send time
+const W_RTT_LAST = 22; // f32
+const W_RTT_MIN = 23; // f32
+const W_RTT_EWMA = 24; // f32
+const W_RTT_COUNT = 25;
+const W_RETRANS = 26;
+const W_OOO = 27;
+/** Words 0-21 are the connection (cleared by #restart); 22-27 accumulate across connections. */
+const W_CONN_END = 22;
+const W_END = 28;
+// Uint16 view (slot * REC_U16)
+const H_WINDOW = 24; // + dir: last window field (unscaled)
+// Uint8 / Int8 views (slot * REC_BYTES)
+const B_DIR_FLAGS = 52; // + dir: D_* bits
+const B_STATE = 54;
+/** 0 unknown, 1 = A is the client, 2 = B is the client. */
+const B_CLIENT = 55;
+const B_FLOW_FLAGS = 56; // F_* bits
+const B_DUP_ACKS = 57; // + dir, Int8: duplicate ACKs in a row (saturates at 127)
 
 /** Per-flow TCP state machine, RTT, retransmission and out-of-order analysis. */
 export class TcpAnalyzer {
-  /** Typed-array bytes per slot with the chosen options. */
-  readonly bytesPerFlow: number;
+  /** Bytes per slot (one 112-byte record, whatever the options). */
+  readonly bytesPerFlow = REC_BYTES;
   /**
    * TCP_EV_* bits of the last packet given to {@link observe} (0 when it
    * carried nothing notable). Lets a caller label the packet without
@@ -241,47 +283,14 @@ export class TcpAnalyzer {
   readonly #seq: boolean;
   /** Retransmission/out-of-order classification state: retrans or outOfOrder. */
   readonly #cls: boolean;
-  #capacity: number;
-
-  // ---- always ----
-  #state: Uint8Array;
-  /** 0 unknown, 1 = A is the client, 2 = B is the client. */
-  #client: Uint8Array;
-  #flowFlags: Uint8Array;
-  /** Per direction: D_* bits. */
-  #dirFlags: Uint8Array;
-  /** Per direction: Wireshark's base sequence number (new-connection test). */
-  #base: Uint32Array;
-
-  // ---- sequence tracking (any option) ----
-  /** Per direction: next expected sequence number. */
-  #nextSeq: Uint32Array;
-  /** Per direction: capture time `nextSeq` last advanced. */
-  #nextSeqTime: Float64Array;
-  /** Per flow: most recent SYN time (F_HS_PENDING) or handshake RTT (F_HS_DONE). */
-  #hs: Float64Array;
-
-  // ---- classification (retrans or outOfOrder) ----
-  /** Per direction: last acknowledgment number (0 = none, as Wireshark). */
-  #lastAck: Uint32Array;
-  /** Per direction: last packet time minus `nextSeqTime` (seconds). */
-  #lastAckAge: Float32Array;
-  /** Per direction: last window field (unscaled). */
-  #window: Uint16Array;
-  /** Per direction: duplicate ACKs in a row (saturates at 127). */
-  #dupAcks: Int8Array;
-  #retransCount: Uint32Array;
-  #oooCount: Uint32Array;
-
-  // ---- RTT (rtt) ----
-  /** Per direction: sequence number just past the timed segment. */
-  #trkEnd: Uint32Array;
-  /** Per direction: `nextSeqTime` minus the timed segment's send time (seconds). */
-  #trkOff: Float32Array;
-  #rttLast: Float32Array;
-  #rttMin: Float32Array;
-  #rttEwma: Float32Array;
-  #rttCount: Uint32Array;
+  #capacity = 0;
+  #buf: ArrayBuffer;
+  #f64: Float64Array = new Float64Array(0);
+  #u32: Uint32Array = new Uint32Array(0);
+  #f32: Float32Array = new Float32Array(0);
+  #u16: Uint16Array = new Uint16Array(0);
+  #u8: Uint8Array = new Uint8Array(0);
+  #i8: Int8Array = new Int8Array(0);
 
   /**
    * @param capacity number of slots (grown later with {@link grow})
@@ -293,35 +302,8 @@ export class TcpAnalyzer {
     this.#ooo = opts.outOfOrder;
     this.#seq = opts.rtt || opts.retrans || opts.outOfOrder;
     this.#cls = opts.retrans || opts.outOfOrder;
-    this.#capacity = 0;
-    this.#state = EMPTY_U8;
-    this.#client = EMPTY_U8;
-    this.#flowFlags = EMPTY_U8;
-    this.#dirFlags = EMPTY_U8;
-    this.#base = EMPTY_U32;
-    this.#nextSeq = EMPTY_U32;
-    this.#nextSeqTime = EMPTY_F64;
-    this.#hs = EMPTY_F64;
-    this.#lastAck = EMPTY_U32;
-    this.#lastAckAge = EMPTY_F32;
-    this.#window = EMPTY_U16;
-    this.#dupAcks = EMPTY_I8;
-    this.#retransCount = EMPTY_U32;
-    this.#oooCount = EMPTY_U32;
-    this.#trkEnd = EMPTY_U32;
-    this.#trkOff = EMPTY_F32;
-    this.#rttLast = EMPTY_F32;
-    this.#rttMin = EMPTY_F32;
-    this.#rttEwma = EMPTY_F32;
-    this.#rttCount = EMPTY_U32;
+    this.#buf = reserveBuffer(0, (opts.maxSlots ?? MAX_SLOTS) * REC_BYTES);
     this.grow(capacity);
-    let b = 1 + 1 + 1 + 2 * (1 + 4); // state, client, flow flags; dir flags, base
-    if (this.#seq) b += 2 * (4 + 8) + 8; // nextSeq, nextSeqTime; hs
-    if (this.#cls) b += 2 * (4 + 4 + 2 + 1); // lastAck, lastAckAge, window, dupAcks
-    if (this.#retrans) b += 4;
-    if (this.#ooo) b += 4;
-    if (this.#rtt) b += 2 * (4 + 4) + 4 * 4; // trkEnd, trkOff; last, min, ewma, count
-    this.bytesPerFlow = b;
   }
 
   /** Number of slots. */
@@ -333,48 +315,21 @@ export class TcpAnalyzer {
   grow(newCapacity: number): void {
     const n = newCapacity | 0;
     if (n <= this.#capacity) return;
-    this.#state = growU8(this.#state, n);
-    this.#client = growU8(this.#client, n);
-    this.#flowFlags = growU8(this.#flowFlags, n);
-    this.#dirFlags = growU8(this.#dirFlags, 2 * n);
-    this.#base = growU32(this.#base, 2 * n);
-    if (this.#seq) {
-      this.#nextSeq = growU32(this.#nextSeq, 2 * n);
-      this.#nextSeqTime = growF64(this.#nextSeqTime, 2 * n);
-      this.#hs = growF64(this.#hs, n);
-    }
-    if (this.#cls) {
-      this.#lastAck = growU32(this.#lastAck, 2 * n);
-      this.#lastAckAge = growF32(this.#lastAckAge, 2 * n);
-      this.#window = growU16(this.#window, 2 * n);
-      const d = new Int8Array(2 * n);
-      d.set(this.#dupAcks);
-      this.#dupAcks = d;
-    }
-    if (this.#retrans) this.#retransCount = growU32(this.#retransCount, n);
-    if (this.#ooo) this.#oooCount = growU32(this.#oooCount, n);
-    if (this.#rtt) {
-      this.#trkEnd = growU32(this.#trkEnd, 2 * n);
-      this.#trkOff = growF32(this.#trkOff, 2 * n);
-      this.#rttLast = growF32(this.#rttLast, n);
-      this.#rttMin = growF32(this.#rttMin, n);
-      this.#rttEwma = growF32(this.#rttEwma, n);
-      this.#rttCount = growU32(this.#rttCount, n);
-    }
+    const buf = growBuffer(this.#buf, n * REC_BYTES);
+    this.#buf = buf;
+    this.#u8 = new Uint8Array(buf);
+    this.#i8 = new Int8Array(buf);
+    this.#u16 = new Uint16Array(buf);
+    this.#u32 = new Uint32Array(buf);
+    this.#f32 = new Float32Array(buf);
+    this.#f64 = new Float64Array(buf);
     this.#capacity = n;
   }
 
   /** Forgets everything about `slot` (the table freed or reuses it). */
   clear(slot: number): void {
-    this.#restart(slot);
-    if (this.#retrans) this.#retransCount[slot] = 0;
-    if (this.#ooo) this.#oooCount[slot] = 0;
-    if (this.#rtt) {
-      this.#rttLast[slot] = 0;
-      this.#rttMin[slot] = 0;
-      this.#rttEwma[slot] = 0;
-      this.#rttCount[slot] = 0;
-    }
+    const u32 = this.#u32, w = slot * REC_U32;
+    for (let i = 0; i < W_END; i++) u32[w + i] = 0;
   }
 
   /**
@@ -396,23 +351,27 @@ export class TcpAnalyzer {
     }
     const flags = rec.tcpFlags;
     const seq = rec.tcpSeq;
-    const f = (slot << 1) | (dir & 1);
-    const r = f ^ 1;
-    const df = this.#dirFlags;
+    dir &= 1;
+    const rdir = dir ^ 1;
+    const u8 = this.#u8, u32 = this.#u32;
+    const b = slot * REC_BYTES, w = slot * REC_U32;
     let ev = 0;
     // The state machine has nothing to do for a plain segment of an
     // established connection whose base sequence numbers are known.
     if (
-      (flags & (SYN | FIN | RST)) !== 0 || this.#state[slot] !== TCP_STATE_ESTABLISHED ||
-      (df[f]! & df[r]! & D_BASE) === 0
+      (flags & (SYN | FIN | RST)) !== 0 || u8[b + B_STATE] !== TCP_STATE_ESTABLISHED ||
+      (u8[b + B_DIR_FLAGS]! & u8[b + B_DIR_FLAGS + 1]! & D_BASE) === 0
     ) {
       // A SYN whose sequence number is not the one known for this direction
       // opens a new connection (Wireshark: "TCP port numbers reused").
-      if ((flags & (SYN | ACK)) === SYN && (df[f]! & D_BASE) !== 0 && this.#base[f] !== seq) {
+      if (
+        (flags & (SYN | ACK)) === SYN && (u8[b + B_DIR_FLAGS + dir]! & D_BASE) !== 0 &&
+        u32[w + W_BASE + dir] !== seq
+      ) {
         this.#restart(slot);
         ev = TCP_EV_NEW_CONNECTION;
       }
-      this.#step(slot, f, flags, rec);
+      this.#step(slot, dir, flags, rec);
     }
     // The segment length needs the whole fixed header and a sane data offset
     // (tshark analyses nothing else either).
@@ -422,32 +381,34 @@ export class TcpAnalyzer {
     }
 
     // ---- sequence analysis (Wireshark's tcp_analyze_sequence_number) ----
+    const f64 = this.#f64, f32 = this.#f32, q = slot * REC_F64;
     const ack = rec.tcpAck;
     const len = rec.payloadWireLen;
-    const dff = df[f]!;
+    const dff = u8[b + B_DIR_FLAGS + dir]!;
     const nsSet = (dff & D_NS) !== 0;
-    const nxt = this.#nextSeq[f]!;
+    const nxt = u32[w + W_NEXT_SEQ + dir]!;
     const synFin = (flags & (SYN | FIN)) !== 0 ? 1 : 0;
     const occupies = len > 0 || synFin !== 0;
     const notAdvanced = nsSet && ((seq - nxt) | 0) < 0;
     let ta = 0;
     if (this.#cls) {
+      const u16 = this.#u16, i8 = this.#i8, h = slot * REC_U16;
       const win = rec.tcpWindow;
-      const dfr = df[r]!;
-      const lastAck = this.#lastAck[f]!;
+      const dfr = u8[b + B_DIR_FLAGS + rdir]!;
+      const lastAck = u32[w + W_LAST_ACK + dir]!;
       if (nsSet && len <= 1) {
         const noSfr = (flags & (SYN | FIN | RST)) === 0;
         if (seq === nxt) {
           if (len === 1) {
             // A zero-window probe: 1 byte at nextseq while the peer's window is 0.
-            if ((dfr & D_WIN) !== 0 && this.#window[r] === 0) ta = T_ZWP;
+            if ((dfr & D_WIN) !== 0 && u16[h + H_WINDOW + rdir] === 0) ta = T_ZWP;
           } else if (
-            noSfr && win !== 0 && (dff & D_WIN) !== 0 && win === this.#window[f] &&
+            noSfr && win !== 0 && (dff & D_WIN) !== 0 && win === u16[h + H_WINDOW + dir] &&
             ack === lastAck && (dfr & D_LAST_KA) === 0
           ) {
             // A duplicate ACK (an ACK of a keep-alive is not one).
-            const d = this.#dupAcks[f]!;
-            if (d < 127) this.#dupAcks[f] = d + 1;
+            const d = i8[b + B_DUP_ACKS + dir]!;
+            if (d < 127) i8[b + B_DUP_ACKS + dir] = d + 1;
           }
         } else if (noSfr && seq === ((nxt - 1) >>> 0)) {
           // A keep-alive: 0 or 1 byte one before nextseq.
@@ -455,17 +416,17 @@ export class TcpAnalyzer {
           ev |= TCP_EV_KEEP_ALIVE;
         }
       }
-      if (ack !== lastAck) this.#dupAcks[f] = 0;
+      if (ack !== lastAck) i8[b + B_DUP_ACKS + dir] = 0;
       if (occupies && ta !== T_KA) {
-        const peerAck = this.#lastAck[r]!;
+        const peerAck = u32[w + W_LAST_ACK + rdir]!;
         if (
           notAdvanced || (len > 0 && peerAck !== 0 && ((seq + len - peerAck) | 0) <= 0)
         ) {
-          ev |= this.#classify(slot, f, flags, seq, len, nxt, notAdvanced, t);
+          ev |= this.#classify(slot, dir, flags, seq, len, nxt, notAdvanced, t);
         }
       }
-      this.#window[f] = win;
-      this.#lastAck[f] = ack;
+      u16[h + H_WINDOW + dir] = win;
+      u32[w + W_LAST_ACK + dir] = ack;
     }
 
     // Advance nextseq (a zero-window probe does not).
@@ -473,23 +434,29 @@ export class TcpAnalyzer {
     let nf = dff;
     if ((!nsSet || ((end - nxt) | 0) > 0) && ta !== T_ZWP) {
       if (this.#rtt && (nf & D_TRK) !== 0) {
-        this.#trkOff[f] = this.#trkOff[f]! + (t - this.#nextSeqTime[f]!);
+        f32[w + W_TRK_OFF + dir] = f32[w + W_TRK_OFF + dir]! +
+          (t - f64[q + D_NEXT_SEQ_TIME + dir]!);
       }
-      this.#nextSeq[f] = end;
-      this.#nextSeqTime[f] = t;
+      u32[w + W_NEXT_SEQ + dir] = end;
+      f64[q + D_NEXT_SEQ_TIME + dir] = t;
       nf |= D_NS;
     }
     if (this.#cls) {
-      this.#lastAckAge[f] = t - this.#nextSeqTime[f]!;
+      f32[w + W_LAST_ACK_AGE + dir] = t - f64[q + D_NEXT_SEQ_TIME + dir]!;
       nf = (nf & ~(D_LAST_KA | D_LAST_ZWP)) | D_WIN |
         (ta === T_KA ? D_LAST_KA : ta === T_ZWP ? D_LAST_ZWP : 0);
     }
 
     if (this.#rtt) {
       // An ACK covering the peer's timed segment gives a sample.
-      if ((flags & ACK) !== 0 && (df[r]! & D_TRK) !== 0 && ((ack - this.#trkEnd[r]!) | 0) >= 0) {
-        df[r] = df[r]! & ~D_TRK;
-        const sample = t - (this.#nextSeqTime[r]! - this.#trkOff[r]!);
+      const dfr = u8[b + B_DIR_FLAGS + rdir]!;
+      if (
+        (flags & ACK) !== 0 && (dfr & D_TRK) !== 0 &&
+        ((ack - u32[w + W_TRK_END + rdir]!) | 0) >= 0
+      ) {
+        u8[b + B_DIR_FLAGS + rdir] = dfr & ~D_TRK;
+        const sample = t -
+          (f64[q + D_NEXT_SEQ_TIME + rdir]! - f32[w + W_TRK_OFF + rdir]!);
         if (sample >= 0) {
           this.#addSample(slot, sample);
           ev |= TCP_EV_RTT_SAMPLE;
@@ -499,30 +466,30 @@ export class TcpAnalyzer {
         if (notAdvanced || (ev & TCP_EV_SPURIOUS_RETRANSMISSION) !== 0) {
           // Karn: resent (or late) data below the timed segment's end makes
           // the coming ACK ambiguous.
-          if ((nf & D_TRK) !== 0 && ((seq - this.#trkEnd[f]!) | 0) < 0) nf &= ~D_TRK;
+          if ((nf & D_TRK) !== 0 && ((seq - u32[w + W_TRK_END + dir]!) | 0) < 0) nf &= ~D_TRK;
         } else if ((nf & D_TRK) === 0 && ta === 0) {
-          this.#trkEnd[f] = end;
-          this.#trkOff[f] = 0;
+          u32[w + W_TRK_END + dir] = end;
+          f32[w + W_TRK_OFF + dir] = 0;
           nf |= D_TRK;
         }
       }
     }
-    df[f] = nf;
+    u8[b + B_DIR_FLAGS + dir] = nf;
 
     // Handshake RTT (tshark's initial_rtt): most recent pure SYN to the first
     // ACK without SYN after it; computed after the classification above,
     // which uses the value from before this packet (as tshark does).
-    const ff = this.#flowFlags[slot]!;
+    const ff = u8[b + B_FLOW_FLAGS]!;
     if ((ff & F_HS_DONE) === 0) {
       const sa = flags & (SYN | ACK);
       if (sa === SYN) {
-        this.#hs[slot] = t;
-        this.#flowFlags[slot] = ff | F_HS_PENDING;
+        f64[q + D_HS] = t;
+        u8[b + B_FLOW_FLAGS] = ff | F_HS_PENDING;
       } else if (sa === ACK && (ff & F_HS_PENDING) !== 0) {
-        const d = t - this.#hs[slot]!;
+        const d = t - f64[q + D_HS]!;
         if (d !== 0) {
-          this.#hs[slot] = d;
-          this.#flowFlags[slot] = (ff & ~F_HS_PENDING) | F_HS_DONE;
+          f64[q + D_HS] = d;
+          u8[b + B_FLOW_FLAGS] = (ff & ~F_HS_PENDING) | F_HS_DONE;
           ev |= TCP_EV_HANDSHAKE_RTT;
         }
       }
@@ -532,7 +499,7 @@ export class TcpAnalyzer {
 
   /** True when the connection is closed or reset (the table expires these sooner). */
   isClosed(slot: number): boolean {
-    const s = this.#state[slot]!;
+    const s = this.#u8[(slot * REC_BYTES) + B_STATE]!;
     return s === TCP_STATE_CLOSED || s === TCP_STATE_RESET;
   }
   /**
@@ -540,52 +507,54 @@ export class TcpAnalyzer {
    * answered (the port-scan rule counts only unanswered contacts).
    */
   sawSynAck(slot: number): boolean {
-    return (this.#flowFlags[slot]! & F_SYN_ACK) !== 0;
+    return (this.#u8[(slot * REC_BYTES) + B_FLOW_FLAGS]! & F_SYN_ACK) !== 0;
   }
 
   /** TCP_STATE_* of `slot`. */
   state(slot: number): number {
-    return this.#state[slot]!;
+    return this.#u8[(slot * REC_BYTES) + B_STATE]!;
   }
 
   /** -1 unknown, 0 = endpoint A is the client, 1 = endpoint B is the client. */
   client(slot: number): number {
-    return this.#client[slot]! - 1;
+    return this.#u8[(slot * REC_BYTES) + B_CLIENT]! - 1;
   }
 
   /** Last RTT sample in seconds, NaN if none (or RTT is off). */
   rttLast(slot: number): number {
-    return this.#rtt && this.#rttCount[slot]! > 0 ? this.#rttLast[slot]! : NaN;
+    return this.rttSamples(slot) > 0 ? this.#f32[(slot * REC_U32) + W_RTT_LAST]! : NaN;
   }
 
   /** Smallest RTT sample in seconds, NaN if none. */
   rttMin(slot: number): number {
-    return this.#rtt && this.#rttCount[slot]! > 0 ? this.#rttMin[slot]! : NaN;
+    return this.rttSamples(slot) > 0 ? this.#f32[(slot * REC_U32) + W_RTT_MIN]! : NaN;
   }
 
   /** Smoothed RTT (EWMA, alpha 1/8) in seconds, NaN if none. */
   rttEwma(slot: number): number {
-    return this.#rtt && this.#rttCount[slot]! > 0 ? this.#rttEwma[slot]! : NaN;
+    return this.rttSamples(slot) > 0 ? this.#f32[(slot * REC_U32) + W_RTT_EWMA]! : NaN;
   }
 
   /** Number of RTT samples (0 when RTT is off). */
   rttSamples(slot: number): number {
-    return this.#rtt ? this.#rttCount[slot]! : 0;
+    return this.#rtt ? this.#u32[(slot * REC_U32) + W_RTT_COUNT]! : 0;
   }
 
   /** Handshake RTT (tshark's initial_rtt) in seconds, NaN if none. */
   handshakeRtt(slot: number): number {
-    return this.#seq && (this.#flowFlags[slot]! & F_HS_DONE) !== 0 ? this.#hs[slot]! : NaN;
+    return this.#seq && (this.#u8[(slot * REC_BYTES) + B_FLOW_FLAGS]! & F_HS_DONE) !== 0
+      ? this.#f64[(slot * REC_F64) + D_HS]!
+      : NaN;
   }
 
   /** Retransmissions (plain, fast and spurious); 0 when the option is off. */
   retransmissions(slot: number): number {
-    return this.#retrans ? this.#retransCount[slot]! : 0;
+    return this.#retrans ? this.#u32[(slot * REC_U32) + W_RETRANS]! : 0;
   }
 
   /** Out-of-order segments; 0 when the option is off. */
   outOfOrder(slot: number): number {
-    return this.#ooo ? this.#oooCount[slot]! : 0;
+    return this.#ooo ? this.#u32[(slot * REC_U32) + W_OOO]! : 0;
   }
 
   /** The slot's analysis in export form: times in ms rounded to the microsecond, null where absent. */
@@ -593,10 +562,10 @@ export class TcpAnalyzer {
     const c = this.client(slot);
     const n = this.rttSamples(slot);
     return {
-      tcp_state: TCP_STATE_NAMES[this.#state[slot]!]!,
+      tcp_state: TCP_STATE_NAMES[this.state(slot)]!,
       client: c === 0 ? "a" : c === 1 ? "b" : null,
-      retransmissions: this.#retrans ? this.#retransCount[slot]! : null,
-      out_of_order: this.#ooo ? this.#oooCount[slot]! : null,
+      retransmissions: this.#retrans ? this.retransmissions(slot) : null,
+      out_of_order: this.#ooo ? this.outOfOrder(slot) : null,
       rtt_last_ms: msOrNull(this.rttLast(slot)),
       rtt_min_ms: msOrNull(this.rttMin(slot)),
       rtt_ewma_ms: msOrNull(this.rttEwma(slot)),
@@ -609,87 +578,62 @@ export class TcpAnalyzer {
 
   /** Resets the connection (state, sequence analysis, handshake); keeps counters and RTT stats. */
   #restart(slot: number): void {
-    const a = slot << 1, b = a + 1;
-    this.#state[slot] = TCP_STATE_UNKNOWN;
-    this.#client[slot] = 0;
-    this.#flowFlags[slot] = 0;
-    this.#dirFlags[a] = 0;
-    this.#dirFlags[b] = 0;
-    this.#base[a] = 0;
-    this.#base[b] = 0;
-    if (this.#seq) {
-      this.#nextSeq[a] = 0;
-      this.#nextSeq[b] = 0;
-      this.#nextSeqTime[a] = 0;
-      this.#nextSeqTime[b] = 0;
-      this.#hs[slot] = 0;
-    }
-    if (this.#cls) {
-      this.#lastAck[a] = 0;
-      this.#lastAck[b] = 0;
-      this.#lastAckAge[a] = 0;
-      this.#lastAckAge[b] = 0;
-      this.#window[a] = 0;
-      this.#window[b] = 0;
-      this.#dupAcks[a] = 0;
-      this.#dupAcks[b] = 0;
-    }
-    if (this.#rtt) {
-      this.#trkEnd[a] = 0;
-      this.#trkEnd[b] = 0;
-      this.#trkOff[a] = 0;
-      this.#trkOff[b] = 0;
-    }
+    const u32 = this.#u32, w = slot * REC_U32;
+    for (let i = 0; i < W_CONN_END; i++) u32[w + i] = 0;
   }
 
-  /** The state machine and base sequence numbers. `f` = slot * 2 + dir. */
-  #step(slot: number, f: number, flags: number, rec: PacketRecord): void {
-    const df = this.#dirFlags;
-    const r = f ^ 1;
-    const dir = f & 1;
+  /** The state machine and base sequence numbers. */
+  #step(slot: number, dir: number, flags: number, rec: PacketRecord): void {
+    const u8 = this.#u8, u32 = this.#u32;
+    const b = slot * REC_BYTES, w = slot * REC_U32;
+    const rdir = dir ^ 1;
     // Base sequence numbers as Wireshark keeps them: the first segment's
     // (SYN: seq, else seq - 1), or for the peer the first ACK's ack - 1.
-    if ((df[f]! & D_BASE) === 0) {
-      this.#base[f] = (flags & SYN) !== 0 ? rec.tcpSeq : (rec.tcpSeq - 1) >>> 0;
-      df[f] = df[f]! | D_BASE;
+    const df = u8[b + B_DIR_FLAGS + dir]!;
+    if ((df & D_BASE) === 0) {
+      u32[w + W_BASE + dir] = (flags & SYN) !== 0 ? rec.tcpSeq : (rec.tcpSeq - 1) >>> 0;
+      u8[b + B_DIR_FLAGS + dir] = df | D_BASE;
     }
-    if ((df[r]! & D_BASE) === 0 && (flags & ACK) !== 0) {
-      this.#base[r] = (rec.tcpAck - 1) >>> 0;
-      df[r] = df[r]! | D_BASE;
+    const dr = u8[b + B_DIR_FLAGS + rdir]!;
+    if ((dr & D_BASE) === 0 && (flags & ACK) !== 0) {
+      u32[w + W_BASE + rdir] = (rec.tcpAck - 1) >>> 0;
+      u8[b + B_DIR_FLAGS + rdir] = dr | D_BASE;
     }
-    const st = this.#state[slot]!;
+    const st = u8[b + B_STATE]!;
     let next = st;
     if ((flags & RST) !== 0) {
-      if (st === TCP_STATE_UNKNOWN) this.#client[slot] = guessClient(dir, rec);
+      if (st === TCP_STATE_UNKNOWN) u8[b + B_CLIENT] = guessClient(dir, rec);
       next = TCP_STATE_RESET;
     } else if ((flags & SYN) !== 0) {
       if ((flags & ACK) === 0) {
         if (st === TCP_STATE_UNKNOWN) {
           next = TCP_STATE_SYN_SENT;
-          this.#client[slot] = dir + 1;
+          u8[b + B_CLIENT] = dir + 1;
         }
         // Otherwise a retransmitted SYN or the peer's SYN of a simultaneous
         // open: the first SYN's sender stays the client.
       } else if (st === TCP_STATE_UNKNOWN || st === TCP_STATE_SYN_SENT) {
-        this.#flowFlags[slot] = this.#flowFlags[slot]! | F_SYN_ACK;
+        u8[b + B_FLOW_FLAGS] = u8[b + B_FLOW_FLAGS]! | F_SYN_ACK;
         next = TCP_STATE_SYN_ACK;
-        if (st === TCP_STATE_UNKNOWN) this.#client[slot] = (dir ^ 1) + 1;
+        if (st === TCP_STATE_UNKNOWN) u8[b + B_CLIENT] = rdir + 1;
       }
     } else {
       if (st === TCP_STATE_UNKNOWN) {
-        this.#client[slot] = guessClient(dir, rec);
+        u8[b + B_CLIENT] = guessClient(dir, rec);
         next = TCP_STATE_ESTABLISHED;
       } else if ((st === TCP_STATE_SYN_SENT || st === TCP_STATE_SYN_ACK) && (flags & ACK) !== 0) {
         next = TCP_STATE_ESTABLISHED;
       }
       if ((flags & FIN) !== 0) {
-        df[f] = df[f]! | D_FIN;
+        u8[b + B_DIR_FLAGS + dir] = u8[b + B_DIR_FLAGS + dir]! | D_FIN;
         if (next !== TCP_STATE_RESET) {
-          next = (df[r]! & D_FIN) !== 0 ? TCP_STATE_CLOSED : TCP_STATE_FIN_WAIT;
+          next = (u8[b + B_DIR_FLAGS + rdir]! & D_FIN) !== 0
+            ? TCP_STATE_CLOSED
+            : TCP_STATE_FIN_WAIT;
         }
       }
     }
-    this.#state[slot] = next;
+    u8[b + B_STATE] = next;
   }
 
   /**
@@ -699,7 +643,7 @@ export class TcpAnalyzer {
    */
   #classify(
     slot: number,
-    f: number,
+    dir: number,
     flags: number,
     seq: number,
     len: number,
@@ -707,8 +651,10 @@ export class TcpAnalyzer {
     notAdvanced: boolean,
     t: number,
   ): number {
-    const r = f ^ 1;
-    const peerAck = this.#lastAck[r]!;
+    const u32 = this.#u32, f64 = this.#f64;
+    const w = slot * REC_U32, q = slot * REC_F64, b = slot * REC_BYTES;
+    const rdir = dir ^ 1;
+    const peerAck = u32[w + W_LAST_ACK + rdir]!;
     let ev: number;
     if (len > 0 && peerAck !== 0 && ((seq + len - peerAck) | 0) <= 0) {
       ev = TCP_EV_SPURIOUS_RETRANSMISSION;
@@ -717,14 +663,15 @@ export class TcpAnalyzer {
       return 0;
     } else {
       const synFin = (flags & (SYN | FIN)) !== 0 ? 1 : 0;
-      const sinceAck = t - (this.#nextSeqTime[r]! + this.#lastAckAge[r]!);
-      const sinceAdvance = t - this.#nextSeqTime[f]!;
-      const hs = this.#hs[slot]!;
-      const oooWindow = (this.#flowFlags[slot]! & F_HS_DONE) !== 0 && hs !== 0
+      const sinceAck = t -
+        (f64[q + D_NEXT_SEQ_TIME + rdir]! + this.#f32[w + W_LAST_ACK_AGE + rdir]!);
+      const sinceAdvance = t - f64[q + D_NEXT_SEQ_TIME + dir]!;
+      const hs = f64[q + D_HS]!;
+      const oooWindow = (this.#u8[b + B_FLOW_FLAGS]! & F_HS_DONE) !== 0 && hs !== 0
         ? hs
         : OOO_DEFAULT_SECS;
       if (
-        this.#dupAcks[r]! >= 2 && peerAck === seq && sinceAck > -EPS &&
+        this.#i8[b + B_DUP_ACKS + rdir]! >= 2 && peerAck === seq && sinceAck > -EPS &&
         sinceAck < FAST_RETRANS_SECS - EPS
       ) {
         ev = TCP_EV_FAST_RETRANSMISSION;
@@ -732,28 +679,29 @@ export class TcpAnalyzer {
         sinceAdvance > -EPS && sinceAdvance < oooWindow - EPS &&
         nxt !== ((seq + len + synFin) >>> 0)
       ) {
-        if (this.#ooo) this.#oooCount[slot] = this.#oooCount[slot]! + 1;
+        if (this.#ooo) u32[w + W_OOO] = u32[w + W_OOO]! + 1;
         return TCP_EV_OUT_OF_ORDER;
       } else {
         ev = TCP_EV_RETRANSMISSION;
       }
     }
-    if (this.#retrans) this.#retransCount[slot] = this.#retransCount[slot]! + 1;
+    if (this.#retrans) u32[w + W_RETRANS] = u32[w + W_RETRANS]! + 1;
     return ev;
   }
 
   #addSample(slot: number, s: number): void {
-    const n = this.#rttCount[slot]!;
-    this.#rttLast[slot] = s;
+    const u32 = this.#u32, f32 = this.#f32, w = slot * REC_U32;
+    const n = u32[w + W_RTT_COUNT]!;
+    f32[w + W_RTT_LAST] = s;
     if (n === 0) {
-      this.#rttMin[slot] = s;
-      this.#rttEwma[slot] = s;
+      f32[w + W_RTT_MIN] = s;
+      f32[w + W_RTT_EWMA] = s;
     } else {
-      if (s < this.#rttMin[slot]!) this.#rttMin[slot] = s;
-      const e = this.#rttEwma[slot]!;
-      this.#rttEwma[slot] = e + (s - e) * EWMA_ALPHA;
+      if (s < f32[w + W_RTT_MIN]!) f32[w + W_RTT_MIN] = s;
+      const e = f32[w + W_RTT_EWMA]!;
+      f32[w + W_RTT_EWMA] = e + (s - e) * EWMA_ALPHA;
     }
-    if (n < 0xffffffff) this.#rttCount[slot] = n + 1;
+    if (n < 0xffffffff) u32[w + W_RTT_COUNT] = n + 1;
   }
 }
 
@@ -774,34 +722,4 @@ function guessClient(dir: number, rec: PacketRecord): number {
 
 function msOrNull(secs: number): number | null {
   return Number.isNaN(secs) ? null : Math.round(secs * 1e6) / 1e3;
-}
-
-function growU8(a: Uint8Array, n: number): Uint8Array {
-  const b = new Uint8Array(n);
-  b.set(a);
-  return b;
-}
-
-function growU16(a: Uint16Array, n: number): Uint16Array {
-  const b = new Uint16Array(n);
-  b.set(a);
-  return b;
-}
-
-function growU32(a: Uint32Array, n: number): Uint32Array {
-  const b = new Uint32Array(n);
-  b.set(a);
-  return b;
-}
-
-function growF32(a: Float32Array, n: number): Float32Array {
-  const b = new Float32Array(n);
-  b.set(a);
-  return b;
-}
-
-function growF64(a: Float64Array, n: number): Float64Array {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
 }

@@ -6,8 +6,10 @@
  * stats ticks, alerts, and flows that ended (idle, closed, evicted).
  *
  * Per packet (`observe`): the stats tick check, flow expiry once per second
- * of capture time, the flow table (and TCP analyzer), the per-slot interval
- * bytes for top flows, and the anomaly detector. Time is capture time `t`,
+ * of capture time, the flow table (and TCP analyzer), and the anomaly
+ * detector. A flow's bytes in a stats interval (for top flows) are its
+ * total at the tick minus its total at the interval's start, computed per
+ * tick over the table's slots, not counted per packet. Time is capture time `t`,
  * seconds relative to the run's first packet (`baseSec`).
  *
  * @module
@@ -70,7 +72,11 @@ export class AnalysisEngine implements TickFlowSource {
   #started = false;
   #nextExpire = 0;
   #lastT = 0;
-  #interval: Float64Array = new Float64Array(1024);
+  /** Per-slot bytes of the current interval, computed when a tick asks (see intervalBytes). */
+  #interval: Float64Array = new Float64Array(0);
+  /** Per-slot total bytes of the flow at the start of the current interval (0 for newer flows). */
+  #intervalStart: Float64Array = new Float64Array(0);
+  #intervalReady = false;
   readonly #sinks: EngineSinks;
 
   constructor(readonly options: EngineOptions, sinks: EngineSinks) {
@@ -82,6 +88,7 @@ export class AnalysisEngine implements TickFlowSource {
         rtt: options.rtt,
         retrans: options.retrans,
         outOfOrder: options.outOfOrder,
+        maxSlots: options.maxFlows > 0 ? options.maxFlows : undefined,
       })
       : null;
     const tcp = this.tcp;
@@ -141,10 +148,6 @@ export class AnalysisEngine implements TickFlowSource {
         this.#nextExpire = t + EXPIRE_EVERY_SECS;
       }
       slot = table.observe(rec, t);
-      if (slot >= 0) {
-        if (slot >= this.#interval.length) this.#growInterval(table.capacity);
-        this.#interval[slot]! += rec.frame.wireLen;
-      }
     }
     const det = this.detector;
     if (det !== null) {
@@ -219,14 +222,40 @@ export class AnalysisEngine implements TickFlowSource {
   get removed(): number {
     return this.table === null ? 0 : this.table.expired + this.table.evicted;
   }
+  /**
+   * Bytes each slot's flow moved in the current interval: its total now
+   * minus its total at the interval's start. Computed once per tick rather
+   * than counted per packet (a per-slot add is one more cache miss per
+   * packet on a large table).
+   */
   get intervalBytes(): Float64Array {
+    if (!this.#intervalReady) {
+      const t = this.table!;
+      const n = this.slotCount;
+      if (this.#interval.length < n) this.#interval = new Float64Array(n);
+      const out = this.#interval, start = this.#intervalStart;
+      for (let s = 0; s < n; s++) {
+        out[s] = t.isLive(s) ? t.bytes(s, 0) + t.bytes(s, 1) - (start[s] ?? 0) : 0;
+      }
+      this.#intervalReady = true;
+    }
     return this.#interval;
   }
   get slotCount(): number {
-    return Math.min(this.#interval.length, this.table?.capacity ?? 0);
+    return this.table?.capacity ?? 0;
   }
   resetIntervalBytes(): void {
-    this.#interval.fill(0);
+    const t = this.table;
+    if (t === null) return;
+    const n = t.capacity;
+    if (this.#intervalStart.length < n) {
+      const next = new Float64Array(n);
+      next.set(this.#intervalStart);
+      this.#intervalStart = next;
+    }
+    const start = this.#intervalStart;
+    for (let s = 0; s < n; s++) start[s] = t.isLive(s) ? t.bytes(s, 0) + t.bytes(s, 1) : 0;
+    this.#intervalReady = false;
   }
   describeFlow(slot: number): TopFlowInfo {
     const t = this.table!;
@@ -246,16 +275,11 @@ export class AnalysisEngine implements TickFlowSource {
     };
   }
 
-  #growInterval(capacity: number): void {
-    const next = new Float64Array(Math.max(capacity, this.#interval.length * 2));
-    next.set(this.#interval);
-    this.#interval = next;
-  }
-
   #flowRemoved(slot: number, reason: FlowRemoveReason): void {
     const onFlowEnd = this.#sinks.onFlowEnd;
     if (onFlowEnd !== null && reason !== "end_of_capture") onFlowEnd(this.flowRecord(slot), reason);
-    if (slot < this.#interval.length) this.#interval[slot] = 0;
+    // The slot's next flow counts its interval bytes from zero.
+    if (slot < this.#intervalStart.length) this.#intervalStart[slot] = 0;
   }
 
   /**
