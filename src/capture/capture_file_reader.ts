@@ -18,8 +18,10 @@
  * ```
  *
  * `next()` is synchronous and allocation-free; `fill()` does one large async
- * read (16 MiB by default) so the event loop runs between chunks. Frame bytes
- * stay valid until the next `fill()` (and, by contract, `next()`).
+ * read (2 MiB by default; a regular file's next chunk is read while the
+ * current one is parsed, see `byte_source.ts`) so the event loop runs between
+ * chunks. Frame bytes stay valid until the next `fill()` (and, by contract,
+ * `next()`).
  *
  * @module
  */
@@ -40,8 +42,14 @@ export type CaptureFormat = "pcap" | "pcapng";
 
 /** Options for {@link CaptureFileReader.open}. */
 export interface CaptureFileReaderOptions {
-  /** Read size in bytes (default 16 MiB). Records larger than it still work. */
+  /** Read size in bytes (default 2 MiB). Records larger than it still work. */
   chunkSize?: number;
+  /**
+   * {@link CaptureFileReader.fromReader} only: read the next chunk while the
+   * current one is parsed (default false; `open()` reads regular files
+   * larger than one chunk ahead).
+   */
+  readAhead?: boolean;
 }
 
 /**
@@ -148,7 +156,8 @@ export class CaptureFileReader {
     path = "<reader>",
     options: CaptureFileReaderOptions = {},
   ): Promise<CaptureFileReader> {
-    const src = new ByteSource(reader, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+    const chunk = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    const src = new ByteSource(reader, chunk, chunk, options.readAhead ?? false);
     return await CaptureFileReader.#create(src, path);
   }
 

@@ -5,7 +5,8 @@
  * - {@link CaptureFileReader} opens a path (`"-"` = stdin), detects the format
  *   from the magic number, and hands out frames into a reused {@link Frame}
  *   with a synchronous, allocation-free `next()` plus an async `fill()` that
- *   reads the next 16 MiB chunk.
+ *   reads the next chunk (2 MiB; a regular file's next chunk is read while
+ *   the current one is parsed).
  * - pcap: both byte orders, µs and ns timestamps, the Kuznetsov variant,
  *   versions 2.x (2.0–2.3 length-swapping as libpcap), any snaplen.
  * - pcapng: several sections in either byte order, IDB options `if_name`,

@@ -29,7 +29,11 @@
 import type { Frame } from "./frame.ts";
 import type { ByteSource } from "./byte_source.ts";
 import { type CaptureFileError, describeIoError, readError } from "./capture_file_error.ts";
-import { NEXT_EOF, NEXT_ERROR, NEXT_FRAME, NEXT_NEED_DATA } from "./read_status.ts";
+import * as readStatus from "./read_status.ts";
+
+// Module-level copies of the imported constants (see decode.ts: an imported
+// binding costs a chain of dependent loads at every use in optimised code).
+const { NEXT_EOF, NEXT_ERROR, NEXT_FRAME, NEXT_NEED_DATA } = readStatus;
 
 /** Largest record (pcap caplen, pcapng block length) ever accepted: 256 MiB. */
 export const MAX_RECORD_LENGTH = 256 * 1024 * 1024;
@@ -105,6 +109,9 @@ export class PcapReader {
   readonly #path: string;
   readonly #hdrLen: number;
   readonly #lengths: number;
+  /** `src.buf` as last seen by next(), and a DataView over it for 32-bit reads. */
+  #viewBuf: Uint8Array | null = null;
+  #view: DataView = new DataView(new ArrayBuffer(0));
 
   /**
    * Parses the 24-byte file header at `src.pos` and consumes it.
@@ -175,21 +182,17 @@ export class PcapReader {
     const avail = src.end - p;
     const h = this.#hdrLen;
     if (avail < h) return this.#short(p, avail, h, -1);
-    let tsSec: number;
-    let tsFrac: number;
-    let capLen: number;
-    let wireLen: number;
-    if (this.littleEndian) {
-      tsSec = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-      tsFrac = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
-      capLen = (b[p + 8] | (b[p + 9] << 8) | (b[p + 10] << 16) | (b[p + 11] << 24)) >>> 0;
-      wireLen = (b[p + 12] | (b[p + 13] << 8) | (b[p + 14] << 16) | (b[p + 15] << 24)) >>> 0;
-    } else {
-      tsSec = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
-      tsFrac = ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0;
-      capLen = ((b[p + 8] << 24) | (b[p + 9] << 16) | (b[p + 10] << 8) | b[p + 11]) >>> 0;
-      wireLen = ((b[p + 12] << 24) | (b[p + 13] << 16) | (b[p + 14] << 8) | b[p + 15]) >>> 0;
+    if (b !== this.#viewBuf) {
+      // Once per chunk: the record header is read as four 32-bit words.
+      this.#viewBuf = b;
+      this.#view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     }
+    const v = this.#view;
+    const le = this.littleEndian;
+    const tsSec = v.getUint32(p, le);
+    const tsFrac = v.getUint32(p + 4, le);
+    let capLen = v.getUint32(p + 8, le);
+    let wireLen = v.getUint32(p + 12, le);
     if (this.#lengths !== LENGTHS_NOT_SWAPPED) {
       if (this.#lengths === LENGTHS_SWAPPED || capLen > wireLen) {
         const t = capLen;
@@ -206,7 +209,8 @@ export class PcapReader {
     }
     const total = h + capLen;
     if (avail < total) return this.#short(p, avail, total, capLen);
-    frame.buf = b;
+    // Pointer store only when the chunk changed (a store costs a write barrier).
+    if (frame.buf !== b) frame.buf = b;
     frame.offset = p + h;
     frame.capLen = capLen;
     frame.wireLen = wireLen;

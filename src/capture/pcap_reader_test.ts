@@ -270,6 +270,13 @@ Deno.test("truncated at every offset: frames before the cut delivered, error nam
             chunkSize: 32,
           }),
         ),
+        // Read ahead: the next chunk is read while the current one is parsed.
+        await collectFrames(
+          await CaptureFileReader.fromReader(pieces(part, [5, 3, 11]), "cut.pcap", {
+            chunkSize: 32,
+            readAhead: true,
+          }),
+        ),
       ];
       const complete = offs.slice(1).filter((end) => end <= cut).length;
       for (const run of runs) {
@@ -305,11 +312,16 @@ Deno.test("a chunk size smaller than a record reads the same frames", async () =
   }
   const bytes = buildPcap({}, recs);
   const whole = await collectFrames(CaptureFileReader.fromBytes(bytes));
-  for (const chunkSize of [1, 16, 64, 4096]) {
-    const r = await CaptureFileReader.fromReader(pieces(bytes, [1 << 30]), "p", { chunkSize });
-    const run = await collectFrames(r);
-    assert.equal(run.status, NEXT_EOF);
-    assert.deepEqual(run.frames, whole.frames, `chunkSize ${chunkSize}`);
-    assert.equal(r.bytesRead, bytes.length);
+  for (const readAhead of [false, true]) {
+    for (const chunkSize of [1, 16, 64, 4096]) {
+      const r = await CaptureFileReader.fromReader(pieces(bytes, [1 << 30]), "p", {
+        chunkSize,
+        readAhead,
+      });
+      const run = await collectFrames(r);
+      assert.equal(run.status, NEXT_EOF);
+      assert.deepEqual(run.frames, whole.frames, `chunkSize ${chunkSize}, readAhead ${readAhead}`);
+      assert.equal(r.bytesRead, bytes.length);
+    }
   }
 });

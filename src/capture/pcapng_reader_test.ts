@@ -249,6 +249,12 @@ Deno.test("truncated at every offset: frames before the cut delivered, error nam
           chunkSize: 24,
         }),
       ),
+      await collectFrames(
+        await CaptureFileReader.fromReader(pieces(part, [7, 1, 64]), "cut.pcapng", {
+          chunkSize: 24,
+          readAhead: true,
+        }),
+      ),
     ];
     // Blocks wholly before the cut, and packets among them.
     let whole = 0;
@@ -290,11 +296,16 @@ Deno.test("chunk sizes smaller than a block read the same frames", async () => {
   const bytes = b.build();
   const whole = await collectFrames(CaptureFileReader.fromBytes(bytes));
   assert.equal(whole.frames.length, 30);
-  for (const chunkSize of [1, 12, 64, 1 << 20]) {
-    const r = await CaptureFileReader.fromReader(pieces(bytes, [1 << 30]), "p", { chunkSize });
-    const run = await collectFrames(r);
-    assert.equal(run.status, NEXT_EOF);
-    assert.deepEqual(run.frames, whole.frames, `chunkSize ${chunkSize}`);
-    assert.equal(r.skippedBlocks, 5);
+  for (const readAhead of [false, true]) {
+    for (const chunkSize of [1, 12, 64, 1 << 20]) {
+      const r = await CaptureFileReader.fromReader(pieces(bytes, [1 << 30]), "p", {
+        chunkSize,
+        readAhead,
+      });
+      const run = await collectFrames(r);
+      assert.equal(run.status, NEXT_EOF);
+      assert.deepEqual(run.frames, whole.frames, `chunkSize ${chunkSize}, readAhead ${readAhead}`);
+      assert.equal(r.skippedBlocks, 5);
+    }
   }
 });

@@ -129,10 +129,13 @@ export async function runOffline(
     onFlowEnd: expiredOut === null ? null : (flow, reason) => expiredOut.add({ ...flow, reason }),
   });
   let baseSec = -1;
+  // Local copies: an imported binding is read through a chain of loads at
+  // every use in optimised code, a local is a register.
+  const FRAME = NEXT_FRAME, NEED_DATA = NEXT_NEED_DATA;
   try {
     for (;;) {
       const st = reader.next(frame);
-      if (st === NEXT_FRAME) {
+      if (st === FRAME) {
         if (
           filters !== null &&
           !filters.matcherFor(frame.linkType).match(
@@ -157,7 +160,7 @@ export async function runOffline(
         if (printing) printPacket(rec, opts, out);
         if (out.closed) break;
         if (opts.count > 0 && counters.packets >= opts.count) break;
-      } else if (st === NEXT_NEED_DATA) {
+      } else if (st === NEED_DATA) {
         out.flush();
         if (interrupted || out.closed) break;
         const filling = reader.fill();

@@ -2,11 +2,15 @@
  * DNS message decoder (RFC 1035 §4.1), also used for mDNS (RFC 6762) and
  * LLMNR (RFC 4795), which share the wire format.
  *
- * `decodeDns` is the per-packet part: it allocates nothing, validates every
- * name it walks and records offsets and numbers into a reused `DnsInfo`.
- * Everything that makes strings (`dnsNameAt`, `dnsRdataText`,
- * `formatDnsSummary`, `dnsToJson`) runs only when something is displayed or
- * exported.
+ * `decodeDns` is the per-packet part: it allocates nothing (but a DataView
+ * when it is given another buffer, once per input chunk), validates the
+ * whole message (every name, every RDATA layout: the status depends on all
+ * of it) and records offsets and numbers into a reused `DnsInfo`. Of each
+ * kept resource record it stores only where the owner name starts; type,
+ * class, TTL and RDATA place are read from the message when something first
+ * asks for them (display, JSON). Everything that makes strings
+ * (`dnsNameAt`, `dnsRdataText`, `formatDnsSummary`, `dnsToJson`) runs only
+ * when something is displayed or exported.
  *
  * Name rules (RFC 1035 §3.1, §4.1.4): labels of at most 63 bytes, a name of
  * at most 255 bytes on the wire (length bytes and the root byte included),
@@ -113,17 +117,11 @@ export class DnsInfo {
 
   // ---- header (RFC 1035 §4.1.1, RFC 2535 §6.1 for AD/CD) ----
   id = 0;
-  /** Second header word as on the wire (QR|Opcode|AA|TC|RD|RA|Z|AD|CD|RCODE). */
+  /**
+   * Second header word as on the wire (QR|Opcode|AA|TC|RD|RA|Z|AD|CD|RCODE);
+   * the getters `qr` .. `cd` read its bits.
+   */
   flags = 0;
-  qr = 0;
-  opcode = 0;
-  aa = 0;
-  tc = 0;
-  rd = 0;
-  ra = 0;
-  z = 0;
-  ad = 0;
-  cd = 0;
   /** The 4-bit header RCODE. */
   rcode = 0;
   /** RCODE extended by the OPT record's upper 8 bits (RFC 6891 §6.1.3). */
@@ -151,16 +149,26 @@ export class DnsInfo {
   rrCount = 0;
   /** Answer records among the kept ones: they are rr indexes 0 .. anKept-1. */
   anKept = 0;
-  /** DNS_SECTION_* of each kept record. */
-  readonly rrSection: Uint8Array = new Uint8Array(DNS_MAX_RRS);
-  /** Offset of each kept record's owner name. */
+  /**
+   * Offset of each kept record's owner name. The decoder stores only this;
+   * the other per-record arrays (`rrSection` .. `rrRdataLen`) are filled
+   * from the message bytes when one of them is first read (display, JSON),
+   * which must happen while those bytes are still in place, as for every
+   * offset here.
+   */
   readonly rrNameOff: Int32Array = new Int32Array(DNS_MAX_RRS);
-  readonly rrType: Uint16Array = new Uint16Array(DNS_MAX_RRS);
-  /** CLASS as on the wire (mDNS: top bit = cache flush; OPT: UDP payload size). */
-  readonly rrClass: Uint16Array = new Uint16Array(DNS_MAX_RRS);
-  readonly rrTtl: Uint32Array = new Uint32Array(DNS_MAX_RRS);
-  readonly rrRdataOff: Int32Array = new Int32Array(DNS_MAX_RRS);
-  readonly rrRdataLen: Uint16Array = new Uint16Array(DNS_MAX_RRS);
+  readonly #rrSection = new Uint8Array(DNS_MAX_RRS);
+  readonly #rrType = new Uint16Array(DNS_MAX_RRS);
+  readonly #rrClass = new Uint16Array(DNS_MAX_RRS);
+  readonly #rrTtl = new Uint32Array(DNS_MAX_RRS);
+  readonly #rrRdataOff = new Int32Array(DNS_MAX_RRS);
+  readonly #rrRdataLen = new Uint16Array(DNS_MAX_RRS);
+  /** The buffer the last message was decoded from (for the lazy arrays). */
+  #source: Uint8Array = new Uint8Array(0);
+  /** A DataView over `#source`, for the decoder's 16/32-bit reads. */
+  #view: DataView = new DataView(this.#source.buffer);
+  /** The lazy per-record arrays hold the current message's records. */
+  #recordsFilled = true;
 
   // ---- EDNS (first OPT record of the additional section, RFC 6891 §6.1) ----
   /** Offset of the OPT record's RDATA, -1 if the message has no OPT record. */
@@ -170,6 +178,111 @@ export class DnsInfo {
   ednsVersion = 0;
   /** DNSSEC OK bit. */
   ednsDo = 0;
+
+  // ---- header bits, read from `flags` ----
+  get qr(): number {
+    return this.flags >>> 15;
+  }
+  get opcode(): number {
+    return (this.flags >>> 11) & 15;
+  }
+  get aa(): number {
+    return (this.flags >>> 10) & 1;
+  }
+  get tc(): number {
+    return (this.flags >>> 9) & 1;
+  }
+  get rd(): number {
+    return (this.flags >>> 8) & 1;
+  }
+  get ra(): number {
+    return (this.flags >>> 7) & 1;
+  }
+  get z(): number {
+    return (this.flags >>> 6) & 1;
+  }
+  get ad(): number {
+    return (this.flags >>> 5) & 1;
+  }
+  get cd(): number {
+    return (this.flags >>> 4) & 1;
+  }
+
+  // ---- per-record fields of the kept records (filled on first read) ----
+  /** DNS_SECTION_* of each kept record. */
+  get rrSection(): Uint8Array {
+    if (!this.#recordsFilled) this.#fillRecords();
+    return this.#rrSection;
+  }
+  get rrType(): Uint16Array {
+    if (!this.#recordsFilled) this.#fillRecords();
+    return this.#rrType;
+  }
+  /** CLASS as on the wire (mDNS: top bit = cache flush; OPT: UDP payload size). */
+  get rrClass(): Uint16Array {
+    if (!this.#recordsFilled) this.#fillRecords();
+    return this.#rrClass;
+  }
+  get rrTtl(): Uint32Array {
+    if (!this.#recordsFilled) this.#fillRecords();
+    return this.#rrTtl;
+  }
+  get rrRdataOff(): Int32Array {
+    if (!this.#recordsFilled) this.#fillRecords();
+    return this.#rrRdataOff;
+  }
+  get rrRdataLen(): Uint16Array {
+    if (!this.#recordsFilled) this.#fillRecords();
+    return this.#rrRdataLen;
+  }
+
+  /**
+   * Called by the decoder before it reads a message in `buf`: a DataView
+   * over `buf` (made only when the buffer changes, once per input chunk).
+   */
+  viewOf(buf: Uint8Array): DataView {
+    if (this.#source !== buf) {
+      this.#source = buf;
+      this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    return this.#view;
+  }
+
+  /**
+   * Called by the decoder once records are kept: their fields are to be read
+   * from the message's buffer (given to {@link viewOf}) when first asked for.
+   */
+  recordsKept(): void {
+    this.#recordsFilled = false;
+  }
+
+  /**
+   * Reads type, class, TTL and RDATA place of every kept record from its
+   * owner name on (the decoder validated all of it), and the section from
+   * the record's place in wire order.
+   */
+  #fillRecords(): void {
+    this.#recordsFilled = true;
+    const b = this.#source;
+    const msg = this.msgOff;
+    const end = msg + this.msgLen;
+    const an = this.anParsed;
+    const anNs = an + this.nsParsed;
+    memo[M_AT] = -1;
+    for (let i = 0; i < this.rrCount; i++) {
+      const q = skipName(b, this.rrNameOff[i], msg, end);
+      this.#rrSection[i] = i < an
+        ? DNS_SECTION_ANSWER
+        : i < anNs
+        ? DNS_SECTION_AUTHORITY
+        : DNS_SECTION_ADDITIONAL;
+      this.#rrType[i] = (b[q] << 8) | b[q + 1];
+      this.#rrClass[i] = (b[q + 2] << 8) | b[q + 3];
+      this.#rrTtl[i] = (b[q + 4] << 24) | (b[q + 5] << 16) | (b[q + 6] << 8) | b[q + 7];
+      this.#rrRdataLen[i] = (b[q + 8] << 8) | b[q + 9];
+      this.#rrRdataOff[i] = q + 10;
+    }
+  }
 
   /** Clear every field (the typed arrays are governed by the counters). */
   reset(): void {
@@ -181,15 +294,6 @@ export class DnsInfo {
     this.endOff = -1;
     this.id = 0;
     this.flags = 0;
-    this.qr = 0;
-    this.opcode = 0;
-    this.aa = 0;
-    this.tc = 0;
-    this.rd = 0;
-    this.ra = 0;
-    this.z = 0;
-    this.ad = 0;
-    this.cd = 0;
     this.rcode = 0;
     this.fullRcode = 0;
     this.qdCount = 0;
@@ -206,6 +310,7 @@ export class DnsInfo {
     this.ednsUdpSize = 0;
     this.ednsVersion = 0;
     this.ednsDo = 0;
+    this.#recordsFilled = true;
   }
 }
 
@@ -216,42 +321,117 @@ const NAME_SHORT = -1;
 /** skipName result: the name breaks a rule (label type, pointer, length). */
 const NAME_BAD = -2;
 
+// Private copies of the exported constants for the per-message code below:
+// in optimised code an exported binding is read through its export cell at
+// every use (even inside its own module), a private constant from the
+// module context (measured: 3 ns of 54 per message of the benchmark traffic).
+const S_OK = DNS_OK;
+const S_TRUNCATED = DNS_TRUNCATED;
+const S_MALFORMED = DNS_MALFORMED;
+const MAX_QUESTIONS = DNS_MAX_QUESTIONS;
+const MAX_RRS = DNS_MAX_RRS;
+const MAX_POINTERS = DNS_MAX_POINTERS;
+const T_A = DNS_TYPE_A;
+const T_AAAA = DNS_TYPE_AAAA;
+const T_CAA = DNS_TYPE_CAA;
+const T_CNAME = DNS_TYPE_CNAME;
+const T_DNAME = DNS_TYPE_DNAME;
+const T_HINFO = DNS_TYPE_HINFO;
+const T_HTTPS = DNS_TYPE_HTTPS;
+const T_MX = DNS_TYPE_MX;
+const T_NS = DNS_TYPE_NS;
+const T_NSEC = DNS_TYPE_NSEC;
+const T_OPT = DNS_TYPE_OPT;
+const T_PTR = DNS_TYPE_PTR;
+const T_SOA = DNS_TYPE_SOA;
+const T_SRV = DNS_TYPE_SRV;
+const T_SVCB = DNS_TYPE_SVCB;
+const T_TXT = DNS_TYPE_TXT;
+
 /**
- * One-entry memo of the last name suffix reached through a pointer, valid
- * for one decodeDns call only (reset there and by every other caller): the
- * wire length (root byte included) and pointer count of the suffix at
- * `memoTarget`. A suffix's validity does not depend on who points at it, so
- * the answers of a typical response, which all point at the same name, walk
- * it once.
+ * One-entry memo of a name already walked, valid for one decodeDns call only
+ * (cleared there and by every other caller): the suffix at `memo[M_AT]`
+ * (the target of the last name's first pointer, or the last name read
+ * without a pointer) is valid and has `memo[M_LEN]` bytes on the wire (root
+ * byte included) and `memo[M_HOPS]` pointers. A suffix's validity does not
+ * depend on who points at it, so the answers of a typical response, which
+ * all point at the question name or at a CNAME target, walk it once.
+ * A typed array, not module `let`s: its loads and stores are plain memory
+ * accesses in optimised code.
  */
-let memoTarget = -1;
-let memoLen = 0;
-let memoHops = 0;
+const memo = new Int32Array(3);
+const M_AT = 0;
+const M_LEN = 1;
+const M_HOPS = 2;
+memo[M_AT] = -1;
 
 /**
  * Walk the name at `p` (RFC 1035 §4.1.4) without building it. `msg` is the
  * message start (pointer base), `end` the end of the captured bytes.
  * Returns the offset just past the name where it sits (after its root byte or
  * its first pointer), NAME_SHORT or NAME_BAD.
+ *
+ * This part reads the labels up to the root or the first pointer, and a
+ * first pointer to the memoised suffix; a pointer to anything else goes on
+ * in {@link skipPointedName}. Kept small so that the decoder's loops inline it.
  */
 function skipName(b: Uint8Array, p: number, msg: number, end: number): number {
-  let after = -1;
-  let partStart = p;
+  const start = p;
   let total = 1; // the root byte
-  let jumps = 0;
-  let first = -1; // first pointer target, and total / jumps when it was taken
-  let firstTotal = 0;
-  let firstJumps = 0;
+  let l: number;
+  for (;;) {
+    if (p >= end) return NAME_SHORT;
+    l = b[p];
+    if (l === 0) {
+      if (p > start) {
+        memo[M_AT] = start;
+        memo[M_LEN] = total;
+        memo[M_HOPS] = 0;
+      }
+      return p + 1;
+    }
+    if (l >= 64) break;
+    total += l + 1;
+    if (total > 255) return NAME_BAD;
+    p += l + 1;
+  }
+  if (l < 0xc0) return NAME_BAD; // 0x40 extended / 0x80 reserved label types
+  if (p + 1 >= end) return NAME_SHORT;
+  const target = msg + (((l & 0x3f) << 8) | b[p + 1]);
+  // Pointers must go strictly backward (before the part being read).
+  if (target >= start) return NAME_BAD;
+  if (target === memo[M_AT]) {
+    total += memo[M_LEN] - 1;
+    return total > 255 || 1 + memo[M_HOPS] > MAX_POINTERS ? NAME_BAD : p + 2;
+  }
+  return skipPointedName(b, target, msg, end, total, p + 2);
+}
+
+/**
+ * The rest of {@link skipName} after the name's first pointer, to `p`:
+ * `total` bytes counted so far (root byte included), `after` the offset just
+ * past that pointer. Memoises the suffix at `p` when the name is valid.
+ */
+function skipPointedName(
+  b: Uint8Array,
+  p: number,
+  msg: number,
+  end: number,
+  total: number,
+  after: number,
+): number {
+  const first = p;
+  const firstTotal = total;
+  let partStart = p;
+  let jumps = 1;
   for (;;) {
     if (p >= end) return NAME_SHORT;
     const l = b[p];
     if (l === 0) {
-      if (first >= 0) {
-        memoTarget = first;
-        memoLen = total - firstTotal + 1;
-        memoHops = jumps - firstJumps;
-      }
-      return after < 0 ? p + 1 : after;
+      memo[M_AT] = first;
+      memo[M_LEN] = total - firstTotal + 1;
+      memo[M_HOPS] = jumps - 1;
+      return after;
     }
     if (l < 64) {
       total += l + 1;
@@ -259,21 +439,10 @@ function skipName(b: Uint8Array, p: number, msg: number, end: number): number {
       p += l + 1;
       continue;
     }
-    if (l < 0xc0) return NAME_BAD; // 0x40 extended / 0x80 reserved label types
+    if (l < 0xc0) return NAME_BAD;
     if (p + 1 >= end) return NAME_SHORT;
     const target = msg + (((l & 0x3f) << 8) | b[p + 1]);
-    if (target >= partStart || ++jumps > DNS_MAX_POINTERS) return NAME_BAD;
-    if (after < 0) {
-      after = p + 2;
-      if (target === memoTarget) {
-        total += memoLen - 1;
-        jumps += memoHops;
-        return total > 255 || jumps > DNS_MAX_POINTERS ? NAME_BAD : after;
-      }
-      first = target;
-      firstTotal = total;
-      firstJumps = jumps;
-    }
+    if (target >= partStart || ++jumps > MAX_POINTERS) return NAME_BAD;
     partStart = target;
     p = target;
   }
@@ -300,21 +469,21 @@ function rdataOk(b: Uint8Array, t: number, rd: number, n: number, msg: number, e
   const e = rd + n;
   let q: number;
   switch (t) {
-    case DNS_TYPE_A:
+    case T_A:
       return n === 4;
-    case DNS_TYPE_AAAA:
+    case T_AAAA:
       return n === 16;
-    case DNS_TYPE_NS:
+    case T_NS:
     case T_MD:
     case T_MF:
-    case DNS_TYPE_CNAME:
+    case T_CNAME:
     case T_MB:
     case T_MG:
     case T_MR:
-    case DNS_TYPE_PTR:
-    case DNS_TYPE_DNAME:
+    case T_PTR:
+    case T_DNAME:
       return skipName(b, rd, msg, end) === e;
-    case DNS_TYPE_SOA:
+    case T_SOA:
       q = skipName(b, rd, msg, end);
       if (q < 0 || q >= e) return false;
       q = skipName(b, q, msg, end);
@@ -323,24 +492,24 @@ function rdataOk(b: Uint8Array, t: number, rd: number, n: number, msg: number, e
     case T_RP:
       q = skipName(b, rd, msg, end);
       return q >= 0 && q < e && skipName(b, q, msg, end) === e;
-    case DNS_TYPE_MX:
+    case T_MX:
     case T_AFSDB:
     case T_RT:
     case T_KX:
       return n >= 3 && skipName(b, rd + 2, msg, end) === e;
-    case DNS_TYPE_SRV:
+    case T_SRV:
       return n >= 7 && skipName(b, rd + 6, msg, end) === e;
-    case DNS_TYPE_TXT:
+    case T_TXT:
     case T_SPF:
       return charStringsFill(b, rd, e, 1);
-    case DNS_TYPE_HINFO:
+    case T_HINFO:
       return charStringsFill(b, rd, e, 2);
-    case DNS_TYPE_OPT:
+    case T_OPT:
       // RFC 6891 §6.1.2: {OPTION-CODE, OPTION-LENGTH, OPTION-DATA}*
       q = rd;
       while (q + 4 <= e) q += 4 + ((b[q + 2] << 8) | b[q + 3]);
       return q === e;
-    case DNS_TYPE_NSEC: {
+    case T_NSEC: {
       // RFC 4034 §4.1: next name, then {window, length 1..32, bitmap}*
       q = skipName(b, rd, msg, end);
       if (q < 0 || q > e) return false;
@@ -351,8 +520,8 @@ function rdataOk(b: Uint8Array, t: number, rd: number, n: number, msg: number, e
       }
       return q === e;
     }
-    case DNS_TYPE_SVCB:
-    case DNS_TYPE_HTTPS: {
+    case T_SVCB:
+    case T_HTTPS: {
       // RFC 9460 §2.2: priority, target, {key, length, value}* with keys increasing
       if (n < 3) return false;
       q = skipName(b, rd + 2, msg, end);
@@ -366,7 +535,7 @@ function rdataOk(b: Uint8Array, t: number, rd: number, n: number, msg: number, e
       }
       return q === e;
     }
-    case DNS_TYPE_CAA:
+    case T_CAA:
       // RFC 8659 §4.1: flags, tag length (>= 1), tag, value
       return n >= 2 && b[rd + 1] >= 1 && b[rd + 1] <= n - 2;
     default:
@@ -375,8 +544,11 @@ function rdataOk(b: Uint8Array, t: number, rd: number, n: number, msg: number, e
 }
 
 /**
- * Decode the DNS message at `buf[off .. off + len)` into `info` (which is
- * reset first). Zero allocation; never reads outside `[off, off + len)`.
+ * Decode the DNS message at `buf[off .. off + len)` into `info` (every
+ * field is replaced). No allocation but a DataView when `buf` is not the
+ * buffer `info` last decoded from; never reads outside `[off, off + len)`.
+ * The per-record arrays other than `rrNameOff` are filled from `buf` when
+ * first read, so read them before `buf` is overwritten.
  *
  * `wireLen` is the message length on the wire (UDP length - 8, or the TCP
  * length prefix): when it is larger than `len` the capture was cut and
@@ -396,8 +568,6 @@ export function decodeDns(
   wireLen: number = len,
   mdns = false,
 ): number {
-  info.reset();
-  memoTarget = -1;
   let end = off + len;
   if (end > buf.length) end = buf.length;
   if (off < 0 || end < off) {
@@ -405,34 +575,54 @@ export function decodeDns(
     end = off = 0;
     wireLen = 0;
   }
+  return decodeDnsMessage(buf, off, end, info, wireLen, mdns);
+}
+
+/**
+ * {@link decodeDns} for a range already known to lie in `buf`
+ * (`0 <= off <= end <= buf.length`), as the packet decoder passes it.
+ */
+export function decodeDnsMessage(
+  buf: Uint8Array,
+  off: number,
+  end: number,
+  info: DnsInfo,
+  wireLen: number,
+  mdns: boolean,
+): number {
+  memo[M_AT] = -1;
   const cap = end - off;
+  const wl = wireLen > cap ? wireLen : cap;
+  // Where running out of captured bytes leads.
+  const short = wl > cap ? S_TRUNCATED : S_MALFORMED;
+  if (cap < 12) {
+    info.reset();
+    info.msgOff = off;
+    info.msgLen = cap;
+    info.wireLen = wl;
+    info.mdns = mdns;
+    return (info.status = short);
+  }
+  // Every scalar of `info` is written below (no reset() first): this is
+  // the per-packet path.
   info.msgOff = off;
   info.msgLen = cap;
-  info.wireLen = wireLen > cap ? wireLen : cap;
+  info.wireLen = wl;
   info.mdns = mdns;
-  // Where running out of captured bytes leads.
-  const short = info.wireLen > cap ? DNS_TRUNCATED : DNS_MALFORMED;
-  if (cap < 12) return (info.status = short);
-
   const b = buf;
-  info.id = (b[off] << 8) | b[off + 1];
-  const f = (b[off + 2] << 8) | b[off + 3];
+  const v = info.viewOf(b);
+  const w0 = v.getInt32(off); // ID, flags
+  const w1 = v.getInt32(off + 4); // QDCOUNT, ANCOUNT
+  const w2 = v.getInt32(off + 8); // NSCOUNT, ARCOUNT
+  info.id = w0 >>> 16;
+  const f = w0 & 0xffff;
   info.flags = f;
-  info.qr = f >>> 15;
-  info.opcode = (f >>> 11) & 15;
-  info.aa = (f >>> 10) & 1;
-  info.tc = (f >>> 9) & 1;
-  info.rd = (f >>> 8) & 1;
-  info.ra = (f >>> 7) & 1;
-  info.z = (f >>> 6) & 1;
-  info.ad = (f >>> 5) & 1;
-  info.cd = (f >>> 4) & 1;
-  info.rcode = f & 15;
-  info.fullRcode = f & 15;
-  const qd = (b[off + 4] << 8) | b[off + 5];
-  const an = (b[off + 6] << 8) | b[off + 7];
-  const ns = (b[off + 8] << 8) | b[off + 9];
-  const ar = (b[off + 10] << 8) | b[off + 11];
+  const rcode = f & 15;
+  info.rcode = rcode;
+  const qd = w1 >>> 16;
+  const an = w1 & 0xffff;
+  const ns = w2 >>> 16;
+  const ar = w2 & 0xffff;
   info.qdCount = qd;
   info.anCount = an;
   info.nsCount = ns;
@@ -443,57 +633,52 @@ export function decodeDns(
   const qNameOff = info.qNameOff;
   const qType = info.qType;
   const qClass = info.qClass;
-  let st = DNS_OK;
+  let st = S_OK;
   let i = 0;
   for (; i < qd; i++) {
     const q = skipName(b, p, off, end);
     if (q < 0) {
-      st = q === NAME_BAD ? DNS_MALFORMED : short;
+      st = q === NAME_BAD ? S_MALFORMED : short;
       break;
     }
     if (q + 4 > end) {
       st = short;
       break;
     }
-    if (i < DNS_MAX_QUESTIONS) {
+    if (i < MAX_QUESTIONS) {
+      const typeClass = v.getInt32(q);
       qNameOff[i] = p;
-      qType[i] = (b[q] << 8) | b[q + 1];
-      qClass[i] = (b[q + 2] << 8) | b[q + 3];
+      qType[i] = typeClass >>> 16;
+      qClass[i] = typeClass & 0xffff;
     }
     p = q + 4;
   }
   info.qParsed = i;
-  if (st !== DNS_OK) {
-    info.endOff = p;
-    return (info.status = st);
-  }
 
-  // Answer, authority and additional sections (RFC 1035 §4.1.3).
-  const rrSection = info.rrSection;
-  const rrNameOff = info.rrNameOff;
-  const rrType = info.rrType;
-  const rrClass = info.rrClass;
-  const rrTtl = info.rrTtl;
-  const rrRdataOff = info.rrRdataOff;
-  const rrRdataLen = info.rrRdataLen;
+  // Answer, authority and additional records (RFC 1035 §4.1.3), in one
+  // pass over all three sections.
+  let k = 0; // records parsed
   let kept = 0;
-  for (let section = DNS_SECTION_ANSWER; section <= DNS_SECTION_ADDITIONAL; section++) {
-    const count = section === DNS_SECTION_ANSWER ? an : section === DNS_SECTION_AUTHORITY ? ns : ar;
-    let parsed = 0;
-    for (; parsed < count; parsed++) {
+  let ednsOff = -1;
+  let ednsUdpSize = 0;
+  let ednsTtl = 0;
+  if (st === S_OK) {
+    const rrNameOff = info.rrNameOff;
+    const anNs = an + ns;
+    const total = anNs + ar;
+    for (; k < total; k++) {
       const q = skipName(b, p, off, end);
       if (q < 0) {
-        st = q === NAME_BAD ? DNS_MALFORMED : short;
+        st = q === NAME_BAD ? S_MALFORMED : short;
         break;
       }
       if (q + 10 > end) {
         st = short;
         break;
       }
-      const type = (b[q] << 8) | b[q + 1];
-      const cls = (b[q + 2] << 8) | b[q + 3];
-      const ttl = ((b[q + 4] << 24) | (b[q + 5] << 16) | (b[q + 6] << 8) | b[q + 7]) >>> 0;
-      const rdLen = (b[q + 8] << 8) | b[q + 9];
+      const typeClass = v.getInt32(q);
+      const type = typeClass >>> 16;
+      const rdLen = v.getUint16(q + 8);
       const rd = q + 10;
       if (rd + rdLen > end) {
         st = short;
@@ -502,42 +687,48 @@ export function decodeDns(
       // A and AAAA inline (most records); other types through rdataOk.
       if (
         rdLen !== 0 &&
-        (type === DNS_TYPE_A
+        (type === T_A
           ? rdLen !== 4
-          : type === DNS_TYPE_AAAA
+          : type === T_AAAA
           ? rdLen !== 16
           : !rdataOk(b, type, rd, rdLen, off, end))
       ) {
-        st = DNS_MALFORMED;
+        st = S_MALFORMED;
         break;
       }
-      if (type === DNS_TYPE_OPT && section === DNS_SECTION_ADDITIONAL && info.ednsOff < 0) {
-        info.ednsOff = rd;
-        info.ednsUdpSize = cls;
-        info.ednsVersion = (ttl >>> 16) & 0xff;
-        info.ednsDo = (ttl >>> 15) & 1;
-        info.fullRcode = ((ttl >>> 24) << 4) | info.rcode;
+      // The first OPT record of the additional section (RFC 6891 §6.1.1).
+      if (type === T_OPT && k >= anNs && ednsOff < 0) {
+        ednsOff = rd;
+        ednsUdpSize = typeClass & 0xffff;
+        ednsTtl = v.getInt32(q + 4);
       }
-      if (kept < DNS_MAX_RRS) {
-        rrSection[kept] = section;
-        rrNameOff[kept] = p;
-        rrType[kept] = type;
-        rrClass[kept] = cls;
-        rrTtl[kept] = ttl;
-        rrRdataOff[kept] = rd;
-        rrRdataLen[kept] = rdLen;
-        kept++;
-      }
+      // Only the owner name's place is stored: DnsInfo reads the rest of
+      // a kept record from there if it is ever asked for.
+      if (kept < MAX_RRS) rrNameOff[kept++] = p;
       p = rd + rdLen;
     }
-    if (section === DNS_SECTION_ANSWER) {
-      info.anParsed = parsed;
-      info.anKept = kept;
-    } else if (section === DNS_SECTION_AUTHORITY) info.nsParsed = parsed;
-    else info.arParsed = parsed;
-    if (st !== DNS_OK) break;
   }
+  // Records parsed per section: every section before the one that ended
+  // the walk is complete.
+  const anParsed = k < an ? k : an;
+  const nsParsed = k <= an ? 0 : k - an < ns ? k - an : ns;
+  info.anParsed = anParsed;
+  info.nsParsed = nsParsed;
+  info.arParsed = k - anParsed - nsParsed;
+  info.anKept = anParsed < MAX_RRS ? anParsed : MAX_RRS;
   info.rrCount = kept;
+  if (kept > 0) info.recordsKept();
+  info.ednsOff = ednsOff;
+  info.ednsUdpSize = ednsUdpSize;
+  if (ednsOff >= 0) {
+    info.ednsVersion = (ednsTtl >>> 16) & 0xff;
+    info.ednsDo = (ednsTtl >>> 15) & 1;
+    info.fullRcode = ((ednsTtl >>> 24) << 4) | rcode;
+  } else {
+    info.ednsVersion = 0;
+    info.ednsDo = 0;
+    info.fullRcode = rcode;
+  }
   info.endOff = p;
   return (info.status = st);
 }
@@ -798,7 +989,7 @@ function genericRdata(b: Uint8Array, p: number, n: number): string {
 
 /** Position just past the name at `p` (inside a kept record), or -1. */
 function nameEnd(buf: Uint8Array, info: DnsInfo, p: number): number {
-  memoTarget = -1;
+  memo[M_AT] = -1;
   const q = skipName(buf, p, info.msgOff, info.msgOff + info.msgLen);
   return q < 0 ? -1 : q;
 }

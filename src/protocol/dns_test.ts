@@ -1091,6 +1091,43 @@ Deno.test("dns: snaplen-cut UDP payload is TRUNCATED, same bytes complete are MA
   assert.equal(info.id, 0);
 });
 
+Deno.test("dns: a reused DnsInfo always describes the last message decoded into it", () => {
+  // The per-record arrays are filled from the message bytes when first read:
+  // decoding another message (in another buffer) must replace them, whether
+  // or not they were read in between, and must leave nothing of a longer one.
+  const messages = [
+    REAL_17,
+    REAL_A5,
+    REAL_NX,
+    REAL_MDNS,
+    bytes(hdr(7, 0x0100, 1, 0, 0, 0), question("x.org", 1)),
+  ];
+  const want = messages.map((m) => {
+    const fresh = new DnsInfo();
+    decodeDns(m, 0, m.length, fresh, m.length, m === REAL_MDNS);
+    return snapshot(fresh);
+  });
+  const reused = new DnsInfo();
+  const rand = prng(5);
+  for (let n = 0; n < 60; n++) {
+    const k = Math.floor(rand() * messages.length);
+    const m = messages[k]!;
+    // Each decode from a copy in a buffer of its own, at an odd offset.
+    const buf = new Uint8Array(m.length + 40).fill(0xcc);
+    buf.set(m, 17);
+    decodeDns(buf, 17, m.length, reused, m.length, m === REAL_MDNS);
+    if (rand() < 0.5) continue; // not read: the next decode must still win
+    assert.deepEqual(snapshot(reused), want[k], `message ${k}, step ${n}`);
+    // Overwriting the bytes after reading changes nothing already read.
+    const before = [...reused.rrType.subarray(0, reused.rrCount)];
+    buf.fill(0);
+    assert.deepEqual([...reused.rrType.subarray(0, reused.rrCount)], before);
+  }
+  reused.reset();
+  assert.equal(reused.rrCount, 0);
+  assert.equal(reused.qr, 0);
+});
+
 Deno.test("dns: records beyond DNS_MAX_RRS are walked and counted but not kept", () => {
   const n = DNS_MAX_RRS + 8;
   const m = bytes(

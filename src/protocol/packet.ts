@@ -173,6 +173,18 @@ export const REASON_TEXT: readonly string[] = [
 /** Name of a status code. */
 export const STATUS_NAMES: readonly string[] = ["ok", "truncated", "malformed", "unsupported"];
 
+// Private copies of the constants the per-packet reset methods use: in
+// optimised code an exported binding is read through its export cell at
+// every use, even inside its own module; a private constant is one context
+// load.
+const K_ST_OK = ST_OK;
+const K_L_NONE = L_NONE;
+const K_R_NONE = R_NONE;
+const K_NET_NONE = NET_NONE;
+const K_NET_ARP = NET_ARP;
+const K_L_DNS = L_DNS;
+const K_L_TLS = L_TLS;
+
 /** The reused per-packet decode record. */
 export class PacketRecord {
   // ---- frame ----
@@ -180,6 +192,9 @@ export class PacketRecord {
   frame: Frame = new Frame();
   /** Shortcut to `frame.buf`. */
   buf: Uint8Array = new Uint8Array(0);
+  /** The buffer `#view` was made for, and the view (see {@link view}). */
+  #viewBuf: Uint8Array = this.buf;
+  #view: DataView = new DataView(this.buf.buffer);
 
   // ---- overall status ----
   /** ST_* of the first problem met (ST_OK if none). */
@@ -328,19 +343,48 @@ export class PacketRecord {
   // ---- application ----
   /**
    * L_DNS, L_TLS or L_NONE. `dns` / `tls` hold decoded data only when `app`
-   * says so; while `app` is L_NONE both are in their reset state.
+   * says so; the other one (both while `app` is L_NONE) is in its reset
+   * state.
    */
   app = L_NONE;
   readonly dns: DnsInfo = new DnsInfo();
   readonly tls: TlsInfo = new TlsInfo();
 
-  /** Resets every field to its initial value (called once per packet). */
+  /**
+   * A DataView over exactly the bytes of `buf`, for the decoders' 16/32-bit
+   * big-endian reads (one bounds check and one load instead of one per
+   * byte). Made again only when `buf` changed (once per input chunk); kept
+   * behind a getter so that it is not one of the record's enumerable fields.
+   */
+  get view(): DataView {
+    if (this.#viewBuf !== this.buf) {
+      const b = this.buf;
+      this.#viewBuf = b;
+      this.#view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.#view;
+  }
+
+  /** Resets every field to its initial value. */
   reset(): void {
-    const wasArp = this.net === NET_ARP;
-    this.status = ST_OK;
-    this.statusLayer = L_NONE;
-    this.reason = R_NONE;
-    this.topLayer = L_NONE;
+    // `dns` and `tls` are only ever filled for a packet whose `app` names
+    // them (decode.ts keeps that true), so only that one needs clearing.
+    if (this.app === K_L_DNS) this.dns.reset();
+    else if (this.app === K_L_TLS) this.tls.reset();
+    this.resetPayload();
+    this.resetHeaders();
+  }
+
+  /**
+   * Resets the link- and network-layer fields (`status` .. `l4Len`). With
+   * {@link resetPayload} and the `dns`/`tls` clearing of {@link reset} it
+   * makes a full reset; the decoder's fast path writes these fields itself.
+   */
+  resetHeaders(): void {
+    this.status = K_ST_OK;
+    this.statusLayer = K_L_NONE;
+    this.reason = K_R_NONE;
+    this.topLayer = K_L_NONE;
     this.linkOff = -1;
     this.macDstOff = -1;
     this.macSrcOff = -1;
@@ -351,7 +395,7 @@ export class PacketRecord {
     this.mplsCount = 0;
     this.mplsLabel = 0;
     this.mplsOff = -1;
-    this.net = NET_NONE;
+    this.net = K_NET_NONE;
     this.netOff = -1;
     this.netHdrLen = 0;
     this.srcAddrOff = -1;
@@ -374,11 +418,20 @@ export class PacketRecord {
     this.l4Off = -1;
     this.l4CapLen = 0;
     this.l4Len = 0;
+  }
+
+  /**
+   * Resets the ARP, transport and application fields and sets `app` to
+   * L_NONE, leaving the contents of `dns` / `tls` alone (the caller clears
+   * the one the previous `app` named). Call before {@link resetHeaders}:
+   * whether the ARP fields need clearing is read from `net`.
+   */
+  resetPayload(): void {
     // Groups only some packets fill are cleared only when the previous
     // packet filled them (the decoders write them on no other path): this
     // skips about 20 stores for a plain TCP/UDP packet. The robustness test
     // compares a reused record with a fresh one after every decode.
-    if (wasArp) {
+    if (this.net === K_NET_ARP) {
       this.arpOp = 0;
       this.arpHwType = 0;
       this.arpProtoType = 0;
@@ -420,13 +473,6 @@ export class PacketRecord {
     this.payloadOff = -1;
     this.payloadLen = 0;
     this.payloadWireLen = 0;
-    // `dns` and `tls` are only ever filled for a packet whose `app` is set
-    // (decode.ts keeps that true), so a packet without one leaves them
-    // clean: skipping ~70 stores per packet is a third of the reset cost.
-    if (this.app !== L_NONE) {
-      this.dns.reset();
-      this.tls.reset();
-    }
-    this.app = L_NONE;
+    this.app = K_L_NONE;
   }
 }

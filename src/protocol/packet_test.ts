@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { Frame } from "../capture/frame.ts";
 import {
+  L_DNS,
+  L_TLS,
   LAYER_COUNT,
   LAYER_NAMES,
   NET_ARP,
@@ -26,28 +28,32 @@ function scramble(o: object): void {
 
 Deno.test("PacketRecord.reset() restores every scalar field of a fresh record", () => {
   const fresh = new PacketRecord();
-  const rec = new PacketRecord();
-  const keys = scalarKeys(rec);
-  // Guard against the helper silently finding nothing.
-  assert.ok(keys.length > 70, `only ${keys.length} scalar fields found`);
-  scramble(rec);
-  scramble(rec.dns);
-  scramble(rec.tls);
-  for (const k of keys) assert.notEqual((rec as never)[k], (fresh as never)[k], k);
-  // Mark the lazily-cleared groups as used by the last packet, as the
-  // decoders do when they fill them (ARP, TCP options, ICMP; app for DNS/TLS).
-  rec.net = NET_ARP;
-  rec.tcpHdrLen = 40;
-  rec.icmpType = 3;
-  rec.reset();
-  for (const k of keys) {
-    assert.equal((rec as never)[k], (fresh as never)[k], `reset() leaves ${k} changed`);
-  }
-  for (const k of scalarKeys(fresh.dns)) {
-    assert.equal((rec.dns as never)[k], (fresh.dns as never)[k], `reset() leaves dns.${k}`);
-  }
-  for (const k of scalarKeys(fresh.tls)) {
-    assert.equal((rec.tls as never)[k], (fresh.tls as never)[k], `reset() leaves tls.${k}`);
+  // The application data is cleared as `app` names it (the decoder fills
+  // only that one): once with DNS, once with TLS.
+  for (const app of [L_DNS, L_TLS]) {
+    const rec = new PacketRecord();
+    const keys = scalarKeys(rec);
+    // Guard against the helper silently finding nothing.
+    assert.ok(keys.length > 70, `only ${keys.length} scalar fields found`);
+    scramble(rec);
+    for (const k of keys) assert.notEqual((rec as never)[k], (fresh as never)[k], k);
+    scramble(app === L_DNS ? rec.dns : rec.tls);
+    // Mark the lazily-cleared groups as used by the last packet, as the
+    // decoders do when they fill them (ARP, TCP options, ICMP, DNS/TLS).
+    rec.net = NET_ARP;
+    rec.tcpHdrLen = 40;
+    rec.icmpType = 3;
+    rec.app = app;
+    rec.reset();
+    for (const k of keys) {
+      assert.equal((rec as never)[k], (fresh as never)[k], `reset() leaves ${k} changed`);
+    }
+    for (const k of scalarKeys(fresh.dns)) {
+      assert.equal((rec.dns as never)[k], (fresh.dns as never)[k], `reset() leaves dns.${k}`);
+    }
+    for (const k of scalarKeys(fresh.tls)) {
+      assert.equal((rec.tls as never)[k], (fresh.tls as never)[k], `reset() leaves tls.${k}`);
+    }
   }
 });
 

@@ -15,17 +15,21 @@
  * @module
  */
 
-import {
+import type { PacketRecord } from "./packet.ts";
+import * as packet from "./packet.ts";
+import { markProblem } from "./status.ts";
+
+// Module-level copies of the imported constants (see decode.ts: an imported
+// binding costs a chain of dependent loads at every use in optimised code).
+const {
   L_TCP,
   MAX_SACK_BLOCKS,
-  type PacketRecord,
   R_TCP_OFFSET,
   R_TCP_OPTION,
   R_TCP_SHORT,
   ST_MALFORMED,
   ST_TRUNCATED,
-} from "./packet.ts";
-import { markProblem } from "./status.ts";
+} = packet;
 
 export const TCP_MIN_HEADER_LEN = 20;
 
@@ -36,6 +40,7 @@ export const TCP_MIN_HEADER_LEN = 20;
 export function decodeTcp(rec: PacketRecord, off: number, end: number): number {
   rec.topLayer = L_TCP;
   const b = rec.buf;
+  const v = rec.view;
   if (off + 14 > end) {
     // Ports and sequence numbers may still be present.
     if (off + 4 <= end) {
@@ -45,22 +50,23 @@ export function decodeTcp(rec: PacketRecord, off: number, end: number): number {
     markProblem(rec, ST_TRUNCATED, L_TCP, R_TCP_SHORT);
     return -1;
   }
-  rec.srcPort = (b[off]! << 8) | b[off + 1]!;
-  rec.dstPort = (b[off + 2]! << 8) | b[off + 3]!;
-  rec.tcpSeq = ((b[off + 4]! << 24) | (b[off + 5]! << 16) | (b[off + 6]! << 8) | b[off + 7]!) >>>
-    0;
-  rec.tcpAck = ((b[off + 8]! << 24) | (b[off + 9]! << 16) | (b[off + 10]! << 8) | b[off + 11]!) >>>
-    0;
-  const hl = (b[off + 12]! >>> 4) << 2;
+  const ports = v.getInt32(off);
+  rec.srcPort = ports >>> 16;
+  rec.dstPort = ports & 0xffff;
+  rec.tcpSeq = v.getUint32(off + 4);
+  rec.tcpAck = v.getUint32(off + 8);
+  const offFlags = v.getUint16(off + 12);
+  const hl = (offFlags >>> 12) << 2;
   rec.tcpHdrLen = hl;
-  rec.tcpFlags = ((b[off + 12]! & 1) << 8) | b[off + 13]!;
+  rec.tcpFlags = offFlags & 0x1ff;
   if (off + TCP_MIN_HEADER_LEN > end) {
     markProblem(rec, ST_TRUNCATED, L_TCP, R_TCP_SHORT);
     return -1;
   }
-  rec.tcpWindow = (b[off + 14]! << 8) | b[off + 15]!;
-  rec.tcpChecksum = (b[off + 16]! << 8) | b[off + 17]!;
-  rec.tcpUrgent = (b[off + 18]! << 8) | b[off + 19]!;
+  const w = v.getInt32(off + 16); // checksum, urgent pointer
+  rec.tcpWindow = v.getUint16(off + 14);
+  rec.tcpChecksum = w >>> 16;
+  rec.tcpUrgent = w & 0xffff;
   if (hl < TCP_MIN_HEADER_LEN || hl > rec.l4Len) {
     markProblem(rec, ST_MALFORMED, L_TCP, R_TCP_OFFSET);
     return -1;

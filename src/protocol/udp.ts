@@ -10,16 +10,13 @@
  * @module
  */
 
-import {
-  L_UDP,
-  NET_IPV6,
-  type PacketRecord,
-  R_UDP_LENGTH,
-  R_UDP_SHORT,
-  ST_MALFORMED,
-  ST_TRUNCATED,
-} from "./packet.ts";
+import type { PacketRecord } from "./packet.ts";
+import * as packet from "./packet.ts";
 import { markProblem } from "./status.ts";
+
+// Module-level copies of the imported constants (see decode.ts: an imported
+// binding costs a chain of dependent loads at every use in optimised code).
+const { L_UDP, NET_IPV6, R_UDP_LENGTH, R_UDP_SHORT, ST_MALFORMED, ST_TRUNCATED } = packet;
 
 export const UDP_HEADER_LEN = 8;
 
@@ -35,10 +32,13 @@ export function decodeUdp(rec: PacketRecord, off: number, end: number): number {
     markProblem(rec, ST_TRUNCATED, L_UDP, R_UDP_SHORT);
     return -1;
   }
-  rec.srcPort = (b[off]! << 8) | b[off + 1]!;
-  rec.dstPort = (b[off + 2]! << 8) | b[off + 3]!;
-  let ulen = (b[off + 4]! << 8) | b[off + 5]!;
-  rec.udpChecksum = (b[off + 6]! << 8) | b[off + 7]!;
+  const v = rec.view;
+  const ports = v.getInt32(off);
+  const lenSum = v.getInt32(off + 4); // length, checksum
+  rec.srcPort = ports >>> 16;
+  rec.dstPort = ports & 0xffff;
+  let ulen = lenSum >>> 16;
+  rec.udpChecksum = lenSum & 0xffff;
   rec.udpLen = ulen;
   if (ulen === 0 && rec.net === NET_IPV6) ulen = rec.l4Len;
   if (ulen < UDP_HEADER_LEN) {
