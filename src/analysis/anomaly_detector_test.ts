@@ -114,6 +114,24 @@ Deno.test("AnomalyDetector: non-SYN TCP never reaches the detectors", () => {
   assert.equal(det.portScan!.trackedSources, 0);
 });
 
+Deno.test("AnomalyDetector: the first-seen time defaults to the packet time of a new flow", () => {
+  const asked: number[] = [];
+  const det = new AnomalyDetector(defaultAnomalySettings(), {
+    answered: (_slot, firstSeen) => {
+      asked.push(firstSeen);
+      return false;
+    },
+  });
+  const p = new SynthPacket();
+  det.observe(p.tcp4(SRC_BASE, TARGET, 22, SYN), 1.25, 3, true);
+  det.observe(p.udp4(SRC_BASE, TARGET, 53), 1.5, 4, true, 0.75);
+  // A capture stepping back: queued at 1.5, asked with its own time.
+  det.observe(p.udp4(SRC_BASE, TARGET, 54), 1.0, 5, true);
+  det.flush(9);
+  assert.deepEqual(asked, [1.25, 0.75, 1.0]);
+  assert.equal(det.contactsFailed, 3);
+});
+
 Deno.test("AnomalyDetector: caps from the options", () => {
   const det = new AnomalyDetector(defaultAnomalySettings(), {
     maxTargets: 100,

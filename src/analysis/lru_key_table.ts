@@ -1,22 +1,35 @@
 /**
  * A bounded table of small fixed-size keys kept in least-recently-touched
- * order, the storage behind the anomaly detectors.
+ * order, the storage behind the anomaly detectors' larger sets (a port scan
+ * source's ports and hosts, the sources of a flooded destination).
  *
  * Each entry holds a key of five 32-bit words plus a list id, and a "stamp"
  * (a number the caller gives on insert and touch: the detectors store the
  * window bucket of the last sighting). Every entry belongs to exactly one
  * list (its list id is part of its key); each list is a doubly linked list
  * ordered by last touch, most recent at the head, so the caller can drop the
- * oldest entry of a list (its tail) in O(1). The detectors use one table
- * with a single list for their targets/sources, and one table whose list id
- * is the owning target's entry index for the per-target distinct sets.
+ * oldest entry of a list (its tail) in O(1). The port scan detector uses one
+ * table with a single list for its sources and one whose list id is the
+ * owning source's entry index for the per-source sets; the SYN flood
+ * detector one whose list id is a destination's stable id, for the
+ * destinations whose sources do not fit in their record.
  *
- * Storage is a fixed set of typed arrays sized by `capacity` at construction;
- * nothing is allocated afterwards. Entries never move, so an entry index is a
- * stable handle the caller can use to index arrays of its own until the entry
- * is removed. The hash index is open addressing with linear probing at a load
- * factor of at most 1/2 and backward-shift deletion (no tombstones), keyed by
- * a seeded 32-bit hash of the list id and the five words.
+ * Storage is a fixed set of typed arrays sized by `capacity` at construction,
+ * except the hash index, which doubles as entries come (from 64 slots to
+ * 2 × capacity; at most log2 of that many times, never per operation).
+ * Entries never move, so an entry index is a stable handle the caller can
+ * use to index arrays of its own until the entry is removed.
+ *
+ * Layout (for few cache misses per operation): an entry is one 32-byte
+ * record (key words, list id, previous and next entry of its list), its
+ * stamp a float64 beside it in `stamps`; the hash index is open addressing
+ * with linear probing at a load factor of at most 1/2 and backward-shift
+ * deletion (no tombstones), each slot holding the key's hash next to the
+ * entry, so that a probe compares hashes without reading other entries
+ * (a removal hashes the key again to find its slot). Hashes are a seeded
+ * 32-bit hash of the list id and the five words ({@link hashKey}); the
+ * hash of a key that `find` missed is kept for {@link
+ * LruKeyTable.insertAfterMiss}.
  *
  * Pages of the arrays that were never used are never touched (entries are
  * handed out from a high-water mark before the free list is used), so a big
@@ -28,13 +41,78 @@
 /** Words per key. */
 export const KEY_WORDS = 5;
 
-/** Murmur3 32-bit block mix (public domain, A. Appleby). */
-function mix(h: number, w: number): number {
-  let k = Math.imul(w, 0xcc9e2d51);
+/** Int32 words per entry record: key (0..4), list (5), prev (6), next (7). */
+const E_STRIDE = 8;
+const E_LIST = 5;
+const E_PREV = 6;
+const E_NEXT = 7;
+
+/** Smallest hash index (slots). */
+const MIN_SLOTS = 64;
+
+/**
+ * Seeded 32-bit hash of a list id and five key words, as an int32: the
+ * Murmur3 32-bit block mix (public domain, A. Appleby) over the words, then
+ * its finalizer. Written out (no helper per word) so that it compiles to one
+ * straight sequence; key words 1..3 are skipped when all three are zero (an
+ * IPv4 address key), which is still a function of the key alone. Shared
+ * with the SYN flood detector's destination table.
+ */
+export function hashKey(
+  seed: number,
+  list: number,
+  k0: number,
+  k1: number,
+  k2: number,
+  k3: number,
+  k4: number,
+): number {
+  let h = seed | 0, k = 0;
+  k = Math.imul(list, 0xcc9e2d51);
   k = (k << 15) | (k >>> 17);
   h ^= Math.imul(k, 0x1b873593);
   h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  k = Math.imul(k0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  if ((k1 | k2 | k3) !== 0) {
+    k = Math.imul(k1, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    k = Math.imul(k2, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    k = Math.imul(k3, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  k = Math.imul(k4, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  // fmix32
+  h ^= 24;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+/** A random hash seed (so that nobody can choose keys that all land in one probe run). */
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Int32Array(1))[0]!;
 }
 
 /** A bounded, LRU-ordered, multi-list key table (see the module doc). */
@@ -45,28 +123,28 @@ export class LruKeyTable {
   readonly listCount: number;
   /** Entries in use. */
   size = 0;
-  /** Key words as int32 (u32 values wrap), {@link KEY_WORDS} per entry. */
-  readonly keys: Int32Array;
   /** Stamp of each entry (caller-defined: the detectors store a window bucket). */
   readonly stamps: Float64Array;
-  /** List id of each entry; -1 for a free entry. */
-  readonly lists: Int32Array;
-  private readonly hashes: Int32Array;
-  private readonly prev: Int32Array;
-  private readonly next: Int32Array;
-  private readonly heads: Int32Array;
-  private readonly tails: Int32Array;
-  private readonly counts: Int32Array;
-  /** Hash index: entry + 1 per slot, 0 = empty. */
-  private readonly index: Int32Array;
-  private readonly mask: number;
-  private readonly seed: number;
+  /** Entry records, {@link E_STRIDE} int32 words each (u32 key words wrap). */
+  readonly #ent: Int32Array;
+  readonly #heads: Int32Array;
+  readonly #tails: Int32Array;
+  readonly #counts: Int32Array;
+  /** Hash index: 2 words per slot, the key's hash and entry + 1 (0 = empty). */
+  #index: Int32Array;
+  #mask: number;
+  /** Slots in use at which the index doubles (half its slots). */
+  #growAt: number;
+  readonly #maxSlots: number;
+  readonly #seed: number;
   /** Entries ever handed out; those below are in use or on the free list. */
-  private used = 0;
+  #used = 0;
   /** Entry of the last successful find, -1 if none (a freed entry's list is -1: no match). */
-  private lastFound = -1;
-  /** Head of the free list (chained through `next`), -1 if empty. */
-  private freeHead = -1;
+  #lastFound = -1;
+  /** Hash of the key of the last `find()` that missed (for {@link insertAfterMiss}). */
+  #missHash = 0;
+  /** Head of the free list (chained through the next word), -1 if empty. */
+  #freeHead = -1;
 
   /**
    * @param capacity maximum number of entries (≥ 1)
@@ -83,40 +161,32 @@ export class LruKeyTable {
     }
     this.capacity = capacity;
     this.listCount = listCount;
-    this.keys = new Int32Array(capacity * KEY_WORDS);
+    this.#ent = new Int32Array(capacity * E_STRIDE);
     this.stamps = new Float64Array(capacity);
-    this.lists = new Int32Array(capacity);
-    this.hashes = new Int32Array(capacity);
-    this.prev = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
     // Lists start empty: -1 heads/tails. fill() touches these pages, which
     // is fine: they are small next to the entries (one word per list).
-    this.heads = new Int32Array(listCount).fill(-1);
-    this.tails = new Int32Array(listCount).fill(-1);
-    this.counts = new Int32Array(listCount);
-    let slots = 8;
-    while (slots < capacity * 2) slots *= 2;
-    this.index = new Int32Array(slots);
-    this.mask = slots - 1;
-    this.seed = seed === undefined ? crypto.getRandomValues(new Int32Array(1))[0]! : seed | 0;
+    this.#heads = new Int32Array(listCount).fill(-1);
+    this.#tails = new Int32Array(listCount).fill(-1);
+    this.#counts = new Int32Array(listCount);
+    let max = MIN_SLOTS;
+    while (max < capacity * 2) max *= 2;
+    this.#maxSlots = max;
+    const slots = Math.min(max, MIN_SLOTS);
+    this.#index = new Int32Array(2 * slots);
+    this.#mask = slots - 1;
+    this.#growAt = slots === max ? Infinity : slots >> 1;
+    this.#seed = seed === undefined ? randomSeed() : seed | 0;
   }
 
   /** 32-bit hash of a key (list id and five words), as an int32. */
   hashOf(list: number, k0: number, k1: number, k2: number, k3: number, k4: number): number {
-    let h = mix(this.seed, list);
-    h = mix(h, k0);
-    h = mix(h, k1);
-    h = mix(h, k2);
-    h = mix(h, k3);
-    h = mix(h, k4);
-    // fmix32
-    h ^= 20;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return h | 0;
+    return hashKey(this.#seed, list, k0, k1, k2, k3, k4);
+  }
+
+  /** Bytes of the typed arrays (the index at its current size). */
+  get byteLength(): number {
+    return this.#ent.byteLength + this.stamps.byteLength + this.#heads.byteLength +
+      this.#tails.byteLength + this.#counts.byteLength + this.#index.byteLength;
   }
 
   /**
@@ -125,37 +195,38 @@ export class LruKeyTable {
    * so that V8 handles them as small integers, never as heap numbers.
    */
   find(list: number, k0: number, k1: number, k2: number, k3: number, k4: number): number {
-    const keys = this.keys, lists = this.lists;
+    const ent = this.#ent;
     k0 |= 0;
     k1 |= 0;
     k2 |= 0;
     k3 |= 0;
     k4 |= 0;
     // The entry found last time: a flood or a scan repeats the same key.
-    const c = this.lastFound;
-    if (c >= 0 && lists[c] === list) {
-      const o = c * KEY_WORDS;
+    const c = this.#lastFound;
+    if (c >= 0) {
+      const o = c * E_STRIDE;
       if (
-        keys[o] === k0 && keys[o + 1] === k1 && keys[o + 2] === k2 && keys[o + 3] === k3 &&
-        keys[o + 4] === k4
+        ent[o + E_LIST] === list && ent[o] === k0 && ent[o + 1] === k1 && ent[o + 2] === k2 &&
+        ent[o + 3] === k3 && ent[o + 4] === k4
       ) return c;
     }
-    const h = this.hashOf(list, k0, k1, k2, k3, k4);
-    const index = this.index, hashes = this.hashes;
-    const mask = this.mask;
+    const h = hashKey(this.#seed, list, k0, k1, k2, k3, k4);
+    const index = this.#index, mask = this.#mask;
     let s = h & mask;
     for (;;) {
-      const v = index[s]!;
-      if (v === 0) return -1;
-      const e = v - 1;
-      if (hashes[e] === h && lists[e] === list) {
-        const o = e * KEY_WORDS;
+      const v = index[2 * s + 1]!;
+      if (v === 0) {
+        this.#missHash = h;
+        return -1;
+      }
+      if (index[2 * s] === h) {
+        const o = (v - 1) * E_STRIDE;
         if (
-          keys[o] === k0 && keys[o + 1] === k1 && keys[o + 2] === k2 && keys[o + 3] === k3 &&
-          keys[o + 4] === k4
+          ent[o] === k0 && ent[o + 1] === k1 && ent[o + 2] === k2 && ent[o + 3] === k3 &&
+          ent[o + 4] === k4 && ent[o + E_LIST] === list
         ) {
-          this.lastFound = e;
-          return e;
+          this.#lastFound = v - 1;
+          return v - 1;
         }
       }
       s = (s + 1) & mask;
@@ -176,100 +247,163 @@ export class LruKeyTable {
     k4: number,
     stamp: number,
   ): number {
+    return this.#insert(list, k0, k1, k2, k3, k4, stamp, this.hashOf(list, k0, k1, k2, k3, k4));
+  }
+
+  /**
+   * {@link insert} of the key the last {@link find} looked for and did not
+   * find (removals in between are fine; no insert in between): saves
+   * hashing the key again.
+   */
+  insertAfterMiss(
+    list: number,
+    k0: number,
+    k1: number,
+    k2: number,
+    k3: number,
+    k4: number,
+    stamp: number,
+  ): number {
+    return this.#insert(list, k0, k1, k2, k3, k4, stamp, this.#missHash);
+  }
+
+  #insert(
+    list: number,
+    k0: number,
+    k1: number,
+    k2: number,
+    k3: number,
+    k4: number,
+    stamp: number,
+    h: number,
+  ): number {
     if (this.size >= this.capacity) return -1;
+    if (this.size >= this.#growAt) this.#grow();
+    const ent = this.#ent;
     let e: number;
-    if (this.freeHead >= 0) {
-      e = this.freeHead;
-      this.freeHead = this.next[e]!;
+    if (this.#freeHead >= 0) {
+      e = this.#freeHead;
+      this.#freeHead = ent[e * E_STRIDE + E_NEXT]!;
     } else {
-      e = this.used++;
+      e = this.#used++;
     }
-    const h = this.hashOf(list, k0, k1, k2, k3, k4);
-    const o = e * KEY_WORDS;
-    const keys = this.keys;
-    keys[o] = k0;
-    keys[o + 1] = k1;
-    keys[o + 2] = k2;
-    keys[o + 3] = k3;
-    keys[o + 4] = k4;
-    this.hashes[e] = h;
-    this.lists[e] = list;
+    const o = e * E_STRIDE;
+    ent[o] = k0;
+    ent[o + 1] = k1;
+    ent[o + 2] = k2;
+    ent[o + 3] = k3;
+    ent[o + 4] = k4;
+    ent[o + E_LIST] = list;
     this.stamps[e] = stamp;
-    const index = this.index, mask = this.mask;
+    const index = this.#index, mask = this.#mask;
     let s = h & mask;
-    while (index[s] !== 0) s = (s + 1) & mask;
-    index[s] = e + 1;
+    while (index[2 * s + 1] !== 0) s = (s + 1) & mask;
+    index[2 * s] = h;
+    index[2 * s + 1] = e + 1;
     // Link at the head of the list.
-    const head = this.heads[list]!;
-    this.prev[e] = -1;
-    this.next[e] = head;
-    if (head >= 0) this.prev[head] = e;
-    else this.tails[list] = e;
-    this.heads[list] = e;
-    this.counts[list] = this.counts[list]! + 1;
+    const head = this.#heads[list]!;
+    ent[o + E_PREV] = -1;
+    ent[o + E_NEXT] = head;
+    if (head >= 0) ent[head * E_STRIDE + E_PREV] = e;
+    else this.#tails[list] = e;
+    this.#heads[list] = e;
+    this.#counts[list] = this.#counts[list]! + 1;
     this.size++;
     return e;
+  }
+
+  /** Doubles the hash index (not per packet: at most log2(2·capacity) times). */
+  #grow(): void {
+    const old = this.#index;
+    const slots = (old.length >> 1) * 2;
+    const index = new Int32Array(2 * slots);
+    const mask = slots - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const v = old[i + 1]!;
+      if (v === 0) continue;
+      const h = old[i]!;
+      let s = h & mask;
+      while (index[2 * s + 1] !== 0) s = (s + 1) & mask;
+      index[2 * s] = h;
+      index[2 * s + 1] = v;
+    }
+    this.#index = index;
+    this.#mask = mask;
+    this.#growAt = slots >= this.#maxSlots ? Infinity : slots >> 1;
   }
 
   /** Sets an entry's stamp and moves it to the head of its list. */
   touch(e: number, stamp: number): void {
     this.stamps[e] = stamp;
-    const list = this.lists[e]!;
-    if (this.heads[list] === e) return;
-    const prev = this.prev, next = this.next;
+    const ent = this.#ent;
+    const o = e * E_STRIDE;
+    const list = ent[o + E_LIST]!;
+    const head = this.#heads[list]!;
+    if (head === e) return;
     // Unlink (e is not the head, so it has a predecessor).
-    const p = prev[e]!, n = next[e]!;
-    next[p] = n;
-    if (n >= 0) prev[n] = p;
-    else this.tails[list] = p;
+    const p = ent[o + E_PREV]!, n = ent[o + E_NEXT]!;
+    ent[p * E_STRIDE + E_NEXT] = n;
+    if (n >= 0) ent[n * E_STRIDE + E_PREV] = p;
+    else this.#tails[list] = p;
     // Relink at the head.
-    const head = this.heads[list]!;
-    prev[e] = -1;
-    next[e] = head;
-    prev[head] = e;
-    this.heads[list] = e;
+    ent[o + E_PREV] = -1;
+    ent[o + E_NEXT] = head;
+    ent[head * E_STRIDE + E_PREV] = e;
+    this.#heads[list] = e;
   }
 
   /** Removes an entry in use. */
   remove(e: number): void {
-    const list = this.lists[e]!;
-    const prev = this.prev, next = this.next;
-    const p = prev[e]!, n = next[e]!;
-    if (p >= 0) next[p] = n;
-    else this.heads[list] = n;
-    if (n >= 0) prev[n] = p;
-    else this.tails[list] = p;
-    this.counts[list] = this.counts[list]! - 1;
-    // Find the entry's slot, then close the gap (backward-shift deletion,
-    // Knuth TAOCP vol. 3 §6.4 Algorithm R).
-    const index = this.index, hashes = this.hashes, mask = this.mask;
-    let i = hashes[e]! & mask;
-    while (index[i] !== e + 1) i = (i + 1) & mask;
+    const ent = this.#ent;
+    const o = e * E_STRIDE;
+    const list = ent[o + E_LIST]!;
+    const p = ent[o + E_PREV]!, n = ent[o + E_NEXT]!;
+    if (p >= 0) ent[p * E_STRIDE + E_NEXT] = n;
+    else this.#heads[list] = n;
+    if (n >= 0) ent[n * E_STRIDE + E_PREV] = p;
+    else this.#tails[list] = p;
+    this.#counts[list] = this.#counts[list]! - 1;
+    // Find the entry's slot (from its key's hash), then close the gap
+    // (backward-shift deletion, Knuth TAOCP vol. 3 §6.4 Algorithm R).
+    const h = hashKey(
+      this.#seed,
+      list,
+      ent[o]!,
+      ent[o + 1]!,
+      ent[o + 2]!,
+      ent[o + 3]!,
+      ent[o + 4]!,
+    );
+    const index = this.#index, mask = this.#mask;
+    let i = h & mask;
+    while (index[2 * i + 1] !== e + 1) i = (i + 1) & mask;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const v = index[j]!;
+      const v = index[2 * j + 1]!;
       if (v === 0) break;
-      const home = hashes[v - 1]! & mask;
+      const home = index[2 * j]! & mask;
       // The entry at j may move to i unless its home lies cyclically in (i, j].
       const stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
       if (!stays) {
-        index[i] = v;
+        index[2 * i] = index[2 * j]!;
+        index[2 * i + 1] = v;
         i = j;
       }
     }
-    index[i] = 0;
-    this.lists[e] = -1;
-    next[e] = this.freeHead;
-    this.freeHead = e;
+    index[2 * i + 1] = 0;
+    ent[o + E_LIST] = -1;
+    ent[o + E_NEXT] = this.#freeHead;
+    this.#freeHead = e;
+    if (this.#lastFound === e) this.#lastFound = -1;
     this.size--;
   }
 
   /** Removes every entry of a list. */
   clearList(list: number): void {
-    let e = this.heads[list]!;
+    let e = this.#heads[list]!;
     while (e >= 0) {
-      const n = this.next[e]!;
+      const n = this.#ent[e * E_STRIDE + E_NEXT]!;
       this.remove(e);
       e = n;
     }
@@ -277,27 +411,27 @@ export class LruKeyTable {
 
   /** Number of entries in a list. */
   count(list: number): number {
-    return this.counts[list]!;
+    return this.#counts[list]!;
   }
 
   /** Most recently touched entry of a list, -1 if empty. */
   head(list: number): number {
-    return this.heads[list]!;
+    return this.#heads[list]!;
   }
 
   /** Least recently touched entry of a list, -1 if empty. */
   tail(list: number): number {
-    return this.tails[list]!;
+    return this.#tails[list]!;
   }
 
   /** The next less recently touched entry after `e` in its list, -1 at the tail. */
   older(e: number): number {
-    return this.next[e]!;
+    return this.#ent[e * E_STRIDE + E_NEXT]!;
   }
 
   /** The key word `w` (0..4) of entry `e`, as a u32. */
   key(e: number, w: number): number {
-    return this.keys[e * KEY_WORDS + w]! >>> 0;
+    return this.#ent[e * E_STRIDE + w]! >>> 0;
   }
 
   /**
@@ -307,7 +441,7 @@ export class LruKeyTable {
   trimOlderThan(list: number, minStamp: number): number {
     let n = 0;
     for (;;) {
-      const e = this.tails[list]!;
+      const e = this.#tails[list]!;
       if (e < 0 || this.stamps[e]! >= minStamp) return n;
       this.remove(e);
       n++;

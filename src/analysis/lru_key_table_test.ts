@@ -142,3 +142,46 @@ Deno.test("LruKeyTable: bad sizes are refused", () => {
   assert.throws(() => new LruKeyTable(4, 0), RangeError);
   assert.throws(() => new LruKeyTable(1.5, 1), RangeError);
 });
+
+Deno.test("LruKeyTable: the index grows with the entries; insertAfterMiss equals insert", () => {
+  const r = rng(9);
+  const t = new LruKeyTable(5000, 50, 11);
+  const model = new Map<string, number>();
+  for (let step = 0; step < 60000; step++) {
+    const list = Math.floor(r() * 50), k0 = Math.floor(r() * 400), k1 = r() < 0.5 ? 0 : 7;
+    const key = `${list}/${k0}/${k1}`;
+    const e = t.find(list, k0, k1, 0, 0, 0);
+    assert.equal(e >= 0, model.has(key), `step ${step}`);
+    if (e >= 0) {
+      assert.equal(e, model.get(key));
+      if (r() < 0.3) {
+        t.remove(e);
+        model.delete(key);
+      } else {
+        t.touch(e, step);
+      }
+    } else if (t.size < t.capacity) {
+      // A removal between the miss and the insert (as the detectors do).
+      if (r() < 0.3 && t.size > 0) {
+        const victim = t.tail(list);
+        if (victim >= 0) {
+          for (const [k, v] of model) if (v === victim) model.delete(k);
+          t.remove(victim);
+        }
+      }
+      const n = r() < 0.5
+        ? t.insertAfterMiss(list, k0, k1, 0, 0, 0, step)
+        : t.insert(list, k0, k1, 0, 0, 0, step);
+      assert.ok(n >= 0);
+      model.set(key, n);
+    }
+    assert.equal(t.size, model.size);
+  }
+  assert.ok(model.size > 2000, `${model.size} entries`);
+  for (const [key, e] of model) {
+    const [list, k0, k1] = key.split("/").map(Number);
+    assert.equal(t.find(list!, k0!, k1!, 0, 0, 0), e, key);
+  }
+  // Index of at most half load: 2 words per slot, slots ≥ 2 × entries.
+  assert.ok(t.byteLength > 5000 * 32);
+});

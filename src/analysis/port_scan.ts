@@ -292,7 +292,7 @@ export class PortScanDetector {
     let sc = sources.find(0, k[0]!, k[1]!, k[2]!, k[3]!, family);
     if (sc < 0) {
       if (sources.size >= sources.capacity) this.evictSource(sources.tail(0));
-      sc = sources.insert(0, k[0]!, k[1]!, k[2]!, k[3]!, family, epoch);
+      sc = sources.insertAfterMiss(0, k[0]!, k[1]!, k[2]!, k[3]!, family, epoch);
       this.lastAlert[sc] = -Infinity;
     } else {
       sources.touch(sc, epoch);
@@ -336,7 +336,7 @@ export class PortScanDetector {
       if (victim === sc) break; // cannot happen: pool ≥ 2 × per-source caps
       this.evictSource(victim);
     }
-    keys.insert(list, k0, k1, k2, k3, 0, epoch);
+    keys.insertAfterMiss(list, k0, k1, k2, k3, 0, epoch);
   }
 
   private evictSource(sc: number): void {

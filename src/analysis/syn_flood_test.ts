@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { cat, decodeBytes, ethernet, ipv4, ipv6, tcp } from "../protocol/_test_frames.ts";
 import type { SynFloodAlert } from "./alert.ts";
 import { defaultSynFlood, SYN, SYN_ACK, SynthPacket, v4 } from "./_test_anomaly.ts";
+import type { SynFloodSettings } from "../cli/config.ts";
 import { SynFloodDetector, synFloodSourceCap } from "./syn_flood.ts";
+import { WINDOW_BUCKETS, WindowClock } from "./window_clock.ts";
 
 const TARGET = v4("10.0.0.5");
 /** Source number i → a distinct address in 198.18.0.0/15 (RFC 2544 benchmarking). */
@@ -298,4 +300,161 @@ Deno.test("SYN flood: source cap per target", () => {
   assert.equal(synFloodSourceCap(50), 200);
   assert.equal(synFloodSourceCap(1), 4);
   assert.equal(synFloodSourceCap(10000), 11024);
+});
+
+/**
+ * The bounded state of the module doc, written plainly (Maps in insertion
+ * order as LRU lists, no layout): at most `maxTargets` destinations, least
+ * recently seen evicted; per destination its `sourceCap` most recent
+ * sources in the window; all sources in one pool of `maxEntries`, the
+ * least recently seen destination evicted when it is full.
+ */
+class CappedFloodModel {
+  readonly targets = new Map<
+    string,
+    { stamp: number; ring: number[]; lastAlert: number; sources: Map<string, number> }
+  >();
+  pool = 0;
+  dropped = 0;
+  forgotten = 0;
+  readonly clock: WindowClock;
+
+  constructor(
+    readonly s: SynFloodSettings,
+    readonly maxTargets: number,
+    readonly maxEntries: number,
+    readonly cap: number,
+  ) {
+    this.clock = new WindowClock(s.window_secs);
+  }
+
+  #evictOldest(): void {
+    const [key, tg] = this.targets.entries().next().value!;
+    if (tg.stamp >= this.clock.oldestLive) this.dropped++;
+    this.pool -= tg.sources.size;
+    this.targets.delete(key);
+  }
+
+  /** One SYN; returns [syns, sources, at least] when it alerts. */
+  syn(t: number, dst: string, src: string): [number, number, boolean] | null {
+    this.clock.advance(t);
+    const e = this.clock.epoch, oldest = this.clock.oldestLive;
+    let tg = this.targets.get(dst);
+    if (tg === undefined) {
+      if (this.targets.size >= this.maxTargets) this.#evictOldest();
+      tg = {
+        stamp: e,
+        ring: new Array(WINDOW_BUCKETS).fill(0),
+        lastAlert: -Infinity,
+        sources: new Map(),
+      };
+    } else {
+      this.targets.delete(dst);
+      for (let b = tg.stamp + 1; b <= Math.min(e, tg.stamp + WINDOW_BUCKETS); b++) {
+        tg.ring[b % WINDOW_BUCKETS] = 0;
+      }
+      tg.stamp = e;
+    }
+    this.targets.set(dst, tg);
+    tg.ring[e % WINDOW_BUCKETS]++;
+    for (const [k, stamp] of tg.sources) {
+      if (stamp >= oldest) break;
+      tg.sources.delete(k);
+      this.pool--;
+    }
+    if (tg.sources.has(src)) {
+      tg.sources.delete(src);
+    } else {
+      if (tg.sources.size >= this.cap) {
+        tg.sources.delete(tg.sources.keys().next().value!);
+        this.pool--;
+        this.forgotten++;
+      }
+      while (this.pool >= this.maxEntries && this.targets.keys().next().value !== dst) {
+        this.#evictOldest();
+      }
+      this.pool++;
+    }
+    tg.sources.set(src, e);
+    const syns = tg.ring.reduce((a, b) => a + b, 0), uniq = tg.sources.size;
+    if (
+      syns > this.s.syn_threshold && uniq >= this.s.unique_src_threshold &&
+      this.clock.now - tg.lastAlert >= this.s.cooldown_secs
+    ) {
+      tg.lastAlert = this.clock.now;
+      return [syns, uniq, uniq >= this.cap];
+    }
+    return null;
+  }
+}
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("SYN flood: caps, evictions, growth, inline and spilled sources equal a plain model", () => {
+  let alerts = 0, dropped = 0, forgotten = 0, grown = 0;
+  for (let seed = 1; seed <= 12; seed++) {
+    const r = rng(seed);
+    const s: SynFloodSettings = {
+      enabled: true,
+      window_secs: 0.2 + r() * 2,
+      syn_threshold: 1 + Math.floor(r() * 20),
+      // 1 gives a source cap of 4, below the 5 sources a record holds.
+      unique_src_threshold: seed % 4 === 0 ? 1 : 2 + Math.floor(r() * 6),
+      cooldown_secs: r() < 0.3 ? 0 : r() * 2,
+    };
+    // Some runs hold thousands of destinations (the table grows, records
+    // move), some only a few (constant eviction, the LRU queue compacts).
+    const many = seed % 3 === 0;
+    const maxTargets = many ? 3000 : 1 + Math.floor(r() * 30);
+    const maxEntries = Math.floor(r() * (many ? 20000 : 300));
+    const d = new SynFloodDetector(s, 0, { maxTargets, maxEntries, seed });
+    const m = new CappedFloodModel(s, maxTargets, d.maxEntries, d.sourceCap);
+    const p = new SynthPacket();
+    const nsrc = 1 + Math.floor(r() * (many ? 2000 : 40));
+    const ndst = 1 + Math.floor(r() * (many ? 5000 : 60));
+    let t = 0;
+    for (let i = 0; i < 20000; i++) {
+      const u = r();
+      t += u < 0.005 ? r() * 5 : u < 0.02 ? -r() * 0.1 : r() * (many ? 0.0005 : 0.005);
+      const v6 = r() < 0.3;
+      // Floods: a third of the SYNs go to one destination.
+      const src = Math.floor(r() * nsrc), dst = r() < 0.3 ? 0 : Math.floor(r() * ndst);
+      const port = 80 + Math.floor(r() * 2);
+      const a = v6
+        ? d.observe(
+          p.tcp6(`2001:db8::${src.toString(16)}`, `2001:db8:1::${dst.toString(16)}`, port, SYN),
+          t,
+        )
+        : d.observe(p.tcp4(SRC_BASE + src, TARGET + dst, port, SYN), t);
+      const want = m.syn(t, `${v6}/${dst}/${port}`, `${v6}/${src}`);
+      assert.deepEqual(
+        a === null ? null : [a.syn_count, a.unique_sources, a.description.includes("at least")],
+        want,
+        `seed ${seed} SYN ${i}`,
+      );
+      if (a !== null) alerts++;
+      assert.equal(d.trackedTargets, m.targets.size, `seed ${seed} SYN ${i}: targets`);
+      assert.equal(d.trackedSourceEntries, m.pool, `seed ${seed} SYN ${i}: entries`);
+    }
+    assert.equal(d.droppedTargets, m.dropped, `seed ${seed}`);
+    assert.equal(d.forgottenSources, m.forgotten, `seed ${seed}`);
+    dropped += d.droppedTargets;
+    forgotten += d.forgottenSources;
+    if (many && d.trackedTargets > 512) grown++;
+  }
+  assert.ok(
+    alerts > 1000 && dropped > 1000 && forgotten > 1000,
+    `${alerts} ${dropped} ${forgotten}`,
+  );
+  assert.ok(grown >= 2, `${grown} runs grew the table`);
 });

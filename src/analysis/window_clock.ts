@@ -35,6 +35,13 @@ export const WINDOW_BUCKETS = 8;
 /** Largest bucket number kept (2^52: integers stay exact when added to). */
 const MAX_EPOCH = 2 ** 52;
 
+/**
+ * 1 − 2^-40: for `t < (e + 1)·bucketSecs·EDGE_MARGIN` (computed in floating
+ * point, two roundings of 2^-53) the quotient `t / bucketSecs` rounds to
+ * less than `e + 1`, whatever the magnitude.
+ */
+const EDGE_MARGIN = 1 - 2 ** -40;
+
 /** A monotonic capture clock and the bucket it is in. */
 export class WindowClock {
   /** Detection window in seconds. */
@@ -47,6 +54,13 @@ export class WindowClock {
   epoch = 0;
   /** Oldest bucket still inside the window (`epoch − 7`). */
   oldestLive: number = -(WINDOW_BUCKETS - 1);
+  /**
+   * A time below which `floor(t / bucketSecs)` is still `epoch`: the start
+   * of the next bucket, lowered by a relative 2^-40 to absorb rounding. A
+   * time before it moves `now` without a division; one at or after it
+   * divides (so a time just below the true boundary still lands exactly).
+   */
+  #edge: number;
 
   constructor(windowSecs: number) {
     if (!(windowSecs > 0 && Number.isFinite(windowSecs))) {
@@ -54,11 +68,16 @@ export class WindowClock {
     }
     this.windowSecs = windowSecs;
     this.bucketSecs = windowSecs / WINDOW_BUCKETS;
+    this.#edge = this.bucketSecs * EDGE_MARGIN;
   }
 
   /** Moves the clock to capture time `t` (never backwards). */
   advance(t: number): void {
     if (!(t > this.now)) return; // also ignores NaN
+    if (t < this.#edge) {
+      this.now = t; // same bucket
+      return;
+    }
     const e = Math.floor(t / this.bucketSecs);
     // Bucket numbers stay exact integers (a damaged timestamp far in the
     // future is ignored rather than breaking bucket arithmetic).
@@ -66,5 +85,6 @@ export class WindowClock {
     this.now = t;
     this.epoch = e;
     this.oldestLive = e - (WINDOW_BUCKETS - 1);
+    this.#edge = (e + 1) * this.bucketSecs * EDGE_MARGIN;
   }
 }

@@ -39,3 +39,37 @@ Deno.test("WindowClock: non-positive windows are refused", () => {
   assert.throws(() => new WindowClock(-1), RangeError);
   assert.throws(() => new WindowClock(NaN), RangeError);
 });
+
+Deno.test("WindowClock: the bucket is floor(t / bucket) for every time, next to bucket edges too", () => {
+  for (const w of [5, 10, 0.3, 1e-3, 7.77, 2 ** -20, 1e6]) {
+    const c = new WindowClock(w);
+    const g = c.bucketSecs;
+    let t = 0;
+    for (let i = 0; i < 20000; i++) {
+      // Steps that land on, just below and just above bucket edges, and plain ones.
+      const k = Math.floor(t / g) + 1;
+      const edge = k * g;
+      const u = i % 4;
+      const next = u === 0
+        ? edge
+        : u === 1
+        ? edge - Math.abs(edge) * 2 ** -52
+        : u === 2
+        ? edge + Math.abs(edge) * 2 ** -52
+        : t + g * 0.37;
+      if (next > t) t = next;
+      c.advance(t);
+      assert.equal(c.now, t);
+      assert.equal(c.epoch, Math.floor(t / g), `window ${w}, t ${t}`);
+      assert.equal(c.oldestLive, c.epoch - 7);
+    }
+    // Far from 0 as well (a long capture).
+    const far = new WindowClock(w);
+    const t0 = 1e7 * w;
+    for (let i = 0; i < 1000; i++) {
+      const ti = t0 + i * g * 0.49;
+      far.advance(ti);
+      assert.equal(far.epoch, Math.floor(ti / g));
+    }
+  }
+});
