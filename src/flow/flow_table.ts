@@ -99,6 +99,8 @@ export interface TcpObserver {
   observe(slot: number, dir: number, isNew: boolean, rec: PacketRecord, t: number): void;
   /** Whether the connection in `slot` is closed (FIN both ways) or reset. */
   isClosed(slot: number): boolean;
+  /** Reads the slot's hot cache line (a prefetch); returns a value to keep the read alive. */
+  warm(slot: number): number;
 }
 
 /** Why a flow left the table. */
@@ -267,6 +269,8 @@ export class FlowTable {
   #heads = new Int32Array([-1, -1]);
   #tails = new Int32Array([-1, -1]);
   #probePos = 0;
+  /** Where prefetch reads go (so that the compiler keeps them). */
+  #sink = 0;
   readonly #key = new FlowKey();
   readonly #tcp: TcpObserver | null;
   readonly #onRemove: FlowRemoveCallback | null;
@@ -400,6 +404,29 @@ export class FlowTable {
    */
   lookup(rec: PacketRecord): number {
     return extractFlowKey(rec, this.#key) === KEY_OK ? this.#find(this.#key) : -1;
+  }
+
+  /**
+   * Prefetch, first step: computes the flow hash of `rec` (0 when it has no
+   * flow key) and reads its home bucket, so that the cache line is on its
+   * way before the packet is observed. Changes nothing.
+   */
+  warmBucket(rec: PacketRecord): number {
+    if (extractFlowKey(rec, this.#key) !== KEY_OK) return 0;
+    const h = this.#key.hash;
+    this.#sink ^= this.#index[2 * (h & this.#mask) + 1]!;
+    return h;
+  }
+
+  /**
+   * Prefetch, second step (after `warmBucket` of the same hash): reads the
+   * record of the flow in the hash's home bucket, and the TCP analyzer's.
+   */
+  warmRecord(h: number): void {
+    const e = this.#index[2 * (h & this.#mask) + 1]!;
+    if (e === 0) return;
+    this.#sink ^= this.#keys[(e - 1) * K_STRIDE + K_META]!;
+    if (this.#tcp !== null) this.#sink ^= this.#tcp.warm(e - 1);
   }
 
   /** Finds the flow of `key`; returns its slot, or -1 leaving the empty bucket in #probePos. */

@@ -332,6 +332,9 @@ class FakeTcp implements TcpObserver {
   isClosed(slot: number): boolean {
     return this.closed[slot] === true;
   }
+  warm(slot: number): number {
+    return slot;
+  }
 }
 
 Deno.test("the TCP analyzer sees TCP packets, grows with the table and is cleared after onRemove", () => {

@@ -542,8 +542,8 @@ Deno.test("options off skip their work", () => {
   const noRtt = new TcpAnalyzer(1, { rtt: false, retrans: true, outOfOrder: true });
   const rttOnly = new TcpAnalyzer(1, { rtt: true, retrans: false, outOfOrder: false });
   const none = new TcpAnalyzer(1, { rtt: false, retrans: false, outOfOrder: false });
-  // One 112-byte record per slot (the flow's whole budget is 250 B).
-  for (const a of [full, noRtt, rttOnly, none]) assert.equal(a.bytesPerFlow, 112);
+  // One 128-byte record per slot (the flow's whole budget is 250 B).
+  for (const a of [full, noRtt, rttOnly, none]) assert.equal(a.bytesPerFlow, 128);
   for (const a of [full, noRtt, rttOnly, none]) {
     const k = new Conn(a);
     handshake(k);

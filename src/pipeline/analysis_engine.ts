@@ -59,6 +59,14 @@ export interface EngineSinks {
   onFlowEnd: ((flow: FlowRecord, reason: FlowRemoveReason) => void) | null;
 }
 
+/**
+ * Most packets per {@link AnalysisEngine.observeBatch} call. 16 lets the
+ * misses of 16 packets overlap; measured on a 100k-flow table with 10k-100k
+ * flows active, batches of 16 cut the flow table's time per packet by
+ * about a third to a half (docs/performance.md).
+ */
+export const ENGINE_BATCH = 16;
+
 /** How often (capture seconds) idle flows are looked for. */
 const EXPIRE_EVERY_SECS = 1;
 
@@ -77,6 +85,8 @@ export class AnalysisEngine implements TickFlowSource {
   /** Per-slot total bytes of the flow at the start of the current interval (0 for newer flows). */
   #intervalStart: Float64Array = new Float64Array(0);
   #intervalReady = false;
+  /** Flow hashes of the batch being observed. */
+  readonly #hashes = new Int32Array(ENGINE_BATCH);
   readonly #sinks: EngineSinks;
 
   constructor(readonly options: EngineOptions, sinks: EngineSinks) {
@@ -154,6 +164,23 @@ export class AnalysisEngine implements TickFlowSource {
       if (slot >= 0) det.observe(rec, t, slot, table!.lastIsNew, table!.firstSeen(slot));
       else det.observe(rec, t);
     }
+  }
+
+  /**
+   * Packets `recs[0..n)` at capture times `ts[0..n)`, in order: the same
+   * results as `observe` on each in turn, but the flow table's cache lines
+   * for all of them (index buckets, then flow and TCP records) are read
+   * first, so that their cache misses overlap instead of stalling one
+   * packet after another. `n` is at most {@link ENGINE_BATCH}.
+   */
+  observeBatch(recs: readonly PacketRecord[], ts: Float64Array, n: number): void {
+    const table = this.table;
+    if (table !== null && n > 1) {
+      const h = this.#hashes;
+      for (let i = 0; i < n; i++) h[i] = table.warmBucket(recs[i]!);
+      for (let i = 0; i < n; i++) table.warmRecord(h[i]!);
+    }
+    for (let i = 0; i < n; i++) this.observe(recs[i]!, ts[i]!);
   }
 
   /** End of input: the last partial stats tick and pending anomaly checks. */

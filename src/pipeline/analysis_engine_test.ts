@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { CaptureFileReader, NEXT_FRAME, NEXT_NEED_DATA } from "../capture/capture_file_reader.ts";
+import { Frame } from "../capture/frame.ts";
+import { decodeFrame } from "../protocol/decode.ts";
+import { PacketRecord } from "../protocol/packet.ts";
+import { fixture } from "../../tests/_fixtures.ts";
+import { AnalysisEngine, ENGINE_BATCH, type EngineOptions } from "./analysis_engine.ts";
+
+const OPTIONS: EngineOptions = {
+  flows: true,
+  timeoutSecs: 5,
+  maxFlows: 40, // small, so that eviction happens on every fixture
+  rtt: true,
+  retrans: true,
+  outOfOrder: true,
+  anomalies: {
+    enabled: true,
+    syn_flood: {
+      enabled: true,
+      window_secs: 5,
+      syn_threshold: 5,
+      unique_src_threshold: 1,
+      cooldown_secs: 10,
+    },
+    port_scan: {
+      enabled: true,
+      window_secs: 10,
+      unique_ports_threshold: 25,
+      unique_hosts_threshold: 10,
+      cooldown_secs: 30,
+    },
+  },
+  stats: { intervalMs: 1000, topN: 5 },
+};
+
+/** Everything the engine emitted for `file`, fed one packet at a time or in batches. */
+async function run(file: string, batched: boolean): Promise<string[]> {
+  const out: string[] = [];
+  const engine = new AnalysisEngine(OPTIONS, {
+    onTick: (tick) => out.push(JSON.stringify(tick)),
+    onAlert: (a) => out.push(JSON.stringify(a)),
+    onFlowEnd: (f, reason) => out.push(reason + " " + JSON.stringify(f)),
+  });
+  const frames = Array.from({ length: ENGINE_BATCH }, () => new Frame());
+  const recs = Array.from({ length: ENGINE_BATCH }, () => new PacketRecord());
+  const ts = new Float64Array(ENGINE_BATCH);
+  const r = await CaptureFileReader.open(fixture(file));
+  let base = -1, n = 0, size = 1;
+  const flush = () => {
+    if (n === 0) return;
+    if (batched) engine.observeBatch(recs, ts, n);
+    else for (let i = 0; i < n; i++) engine.observe(recs[i]!, ts[i]!);
+    n = 0;
+    size = 1 + ((size * 7) % ENGINE_BATCH); // batches of varying sizes
+  };
+  try {
+    for (;;) {
+      const st = r.next(frames[n]!);
+      if (st === NEXT_NEED_DATA) {
+        flush();
+        await r.fill();
+        continue;
+      }
+      if (st !== NEXT_FRAME) break;
+      const f = frames[n]!;
+      decodeFrame(f, recs[n]!);
+      if (base < 0) {
+        base = f.tsSec;
+        engine.start(base);
+      }
+      ts[n] = f.tsSec - base + f.tsNsec * 1e-9;
+      if (++n === size) flush();
+    }
+    flush();
+  } finally {
+    r.close();
+  }
+  engine.finish();
+  engine.forEachFlow((f) => out.push("live " + JSON.stringify(f)));
+  return out;
+}
+
+for (const file of ["synscan.pcap", "example.pcap", "DnsPackets.pcap", "retransmit-fast009.pcap"]) {
+  Deno.test(`observeBatch gives exactly what observe gives: ${file}`, async () => {
+    const one = await run(file, false);
+    const batch = await run(file, true);
+    assert.ok(one.length > 3, `${file}: ${one.length} results`);
+    assert.deepEqual(batch, one);
+  });
+}
+
+Deno.test("the comparison sees evictions, expiries, ticks and alerts", async () => {
+  const out = [...await run("synscan.pcap", true), ...await run("example.pcap", true)];
+  for (const kind of ["evicted ", "idle_timeout ", '{"type":"stats"', '"kind":"port_scan"']) {
+    assert.ok(out.some((l) => l.startsWith(kind) || l.includes(kind)), kind);
+  }
+});
