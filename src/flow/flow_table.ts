@@ -99,6 +99,8 @@ export interface TcpObserver {
   observe(slot: number, dir: number, isNew: boolean, rec: PacketRecord, t: number): void;
   /** Whether the connection in `slot` is closed (FIN both ways) or reset. */
   isClosed(slot: number): boolean;
+  /** Whether a SYN-ACK was seen on the connection in `slot`. */
+  sawSynAck(slot: number): boolean;
   /** Reads the slot's hot cache line (a prefetch); returns a value to keep the read alive. */
   warm(slot: number): number;
 }
@@ -208,6 +210,12 @@ const META_LIVE = 1 << 23;
 const META_HAS_DNS = 1 << 24;
 /** The flow's TLS server name is stored. */
 const META_HAS_SNI = 1 << 25;
+/**
+ * A SYN-ACK was seen on this TCP flow. Kept here only without a TCP
+ * analyzer (scale mode), which otherwise knows it; lets the anomaly
+ * detector tell an accepted connection from a refused one (RST).
+ */
+const META_SYN_ACK = 1 << 26;
 
 // ---- index buckets: two Int32 words, the flow's hash and slot + 1 (0 = empty) ----
 /** Largest number of slots (and so of flows) a table can hold. */
@@ -369,12 +377,18 @@ export class FlowTable {
 
     const keys = this.#keys;
     const mo = s * K_STRIDE + K_META;
-    const meta = keys[mo]!;
+    let meta = keys[mo]!;
     let list = LIST_OPEN;
     const tcp = this.#tcp;
-    if (tcp !== null && (meta & 0xff) === IPPROTO_TCP && rec.tcpHdrLen !== 0) {
-      tcp.observe(s, dir, isNew, rec, t);
-      if (tcp.isClosed(s)) list = LIST_CLOSED;
+    if ((meta & 0xff) === IPPROTO_TCP && rec.tcpHdrLen !== 0) {
+      if (tcp !== null) {
+        tcp.observe(s, dir, isNew, rec, t);
+        if (tcp.isClosed(s)) list = LIST_CLOSED;
+      } else if ((rec.tcpFlags & 0x16) === 0x12 && (meta & META_SYN_ACK) === 0) {
+        // SYN and ACK without RST (0x02 | 0x10, 0x04).
+        meta |= META_SYN_ACK;
+        keys[mo] = meta;
+      }
     }
     if (isNew) {
       this.#pushFront(s, list);
@@ -797,6 +811,15 @@ export class FlowTable {
   /** Latest capture time seen on the flow (the maximum, should the clock step back). */
   lastSeen(slot: number): number {
     return this.#counters[slot * F_STRIDE + F_LAST]!;
+  }
+  /**
+   * Whether a SYN-ACK was seen on the TCP flow in `slot` (asks the TCP
+   * analyzer when there is one).
+   */
+  sawSynAck(slot: number): boolean {
+    const tcp = this.#tcp;
+    if (tcp !== null) return tcp.sawSynAck(slot);
+    return (this.#keys[slot * K_STRIDE + K_META]! & META_SYN_ACK) !== 0;
   }
   /** Direction of the flow's first packet (0 = A→B, 1 = B→A). */
   firstDir(slot: number): number {

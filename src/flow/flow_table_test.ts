@@ -335,6 +335,9 @@ class FakeTcp implements TcpObserver {
   warm(slot: number): number {
     return slot;
   }
+  sawSynAck(_slot: number): boolean {
+    return false;
+  }
 }
 
 Deno.test("the TCP analyzer sees TCP packets, grows with the table and is cleared after onRemove", () => {

@@ -161,7 +161,8 @@ export class AnalysisEngine implements TickFlowSource {
     }
     const det = this.detector;
     if (det !== null) {
-      if (slot >= 0) det.observe(rec, t, slot, table!.lastIsNew, table!.firstSeen(slot));
+      // A new flow's first-seen time is t, the detector's default.
+      if (slot >= 0) det.observe(rec, t, slot, table!.lastIsNew);
       else det.observe(rec, t);
     }
   }
@@ -311,7 +312,8 @@ export class AnalysisEngine implements TickFlowSource {
 
   /**
    * Whether the contact that created the flow in `slot` was answered: a
-   * TCP SYN by a SYN-ACK (the analyzer's state got past syn_sent), a UDP (or
+   * TCP SYN by a SYN-ACK (not by a RST: a refused connection is a failed
+   * contact, with or without the TCP analyzer), a UDP (or
    * other) flow by any packet from the other side. A slot that now holds a
    * different flow (first seen differs) or none is unanswered.
    */
@@ -320,10 +322,7 @@ export class AnalysisEngine implements TickFlowSource {
     if (!t.isLive(slot) || t.firstSeen(slot) !== firstSeen) return false;
     const reverse = 1 - t.firstDir(slot);
     if (t.packets(slot, reverse) === 0) return false;
-    if (t.proto(slot) === IPPROTO_TCP && this.tcp !== null) {
-      return this.tcp.sawSynAck(slot);
-    }
-    return true;
+    return t.proto(slot) !== IPPROTO_TCP || t.sawSynAck(slot);
   }
 }
 

@@ -4,6 +4,7 @@ import { Frame } from "../capture/frame.ts";
 import { decodeFrame } from "../protocol/decode.ts";
 import { PacketRecord } from "../protocol/packet.ts";
 import { fixture } from "../../tests/_fixtures.ts";
+import { defaultAnomalySettings } from "../analysis/_test_anomaly.ts";
 import { AnalysisEngine, ENGINE_BATCH, type EngineOptions } from "./analysis_engine.ts";
 
 const OPTIONS: EngineOptions = {
@@ -94,4 +95,60 @@ Deno.test("the comparison sees evictions, expiries, ticks and alerts", async () 
   for (const kind of ["evicted ", "idle_timeout ", '{"type":"stats"', '"kind":"port_scan"']) {
     assert.ok(out.some((l) => l.startsWith(kind) || l.includes(kind)), kind);
   }
+});
+
+/** The engine's detector after `file`, with or without the TCP analyzer. */
+async function detectorAfter(file: string, scale: boolean) {
+  const engine = new AnalysisEngine(
+    {
+      ...OPTIONS,
+      maxFlows: 0,
+      timeoutSecs: 60,
+      rtt: !scale,
+      retrans: !scale,
+      outOfOrder: !scale,
+      anomalies: defaultAnomalySettings(),
+    },
+    { onTick: () => {}, onAlert: () => {}, onFlowEnd: null },
+  );
+  const frame = new Frame(), rec = new PacketRecord();
+  const r = await CaptureFileReader.open(fixture(file));
+  let base = -1;
+  try {
+    for (;;) {
+      const st = r.next(frame);
+      if (st === NEXT_NEED_DATA) {
+        await r.fill();
+        continue;
+      }
+      if (st !== NEXT_FRAME) break;
+      decodeFrame(frame, rec);
+      if (base < 0) engine.start(base = frame.tsSec);
+      engine.observe(rec, frame.tsSec - base + frame.tsNsec * 1e-9);
+    }
+  } finally {
+    r.close();
+  }
+  engine.finish();
+  assert.equal(engine.tcp === null, scale);
+  return engine.detector!;
+}
+
+Deno.test("a SYN refused with RST is a failed contact, with or without the TCP analyzer", async () => {
+  // synscan.pcap (MANIFEST.md): 1,994 SYNs, each its own flow; SYN-ACKs
+  // answer 3 of them, RSTs refuse 5 (those count as failed).
+  for (const scale of [false, true]) {
+    const det = await detectorAfter("synscan.pcap", scale);
+    assert.equal(det.contactsAnswered, 3, `scale ${scale}`);
+    assert.equal(det.contactsFailed, 1991, `scale ${scale}`);
+    assert.equal(det.portScanAlerts, 1, `scale ${scale}`);
+  }
+  // Normal traffic: the same verdicts either way (example.pcap: 134 answered).
+  const full = await detectorAfter("example.pcap", false);
+  const scale = await detectorAfter("example.pcap", true);
+  assert.equal(full.contactsAnswered, 134);
+  assert.deepEqual(
+    [scale.contactsAnswered, scale.contactsFailed],
+    [full.contactsAnswered, full.contactsFailed],
+  );
 });
