@@ -354,6 +354,52 @@ Deno.test("--stats top flows: each flow's interval bytes add up to its exported 
   }
 });
 
+Deno.test("--quiet (packets reach the engine in batches) gives what a printing run gives", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const results = [];
+    for (const quiet of [true, false]) {
+      const out = `${dir}/flows-${quiet}.json`;
+      const r = await netscope([
+        "-r",
+        FX + "synscan.pcap",
+        "--json",
+        ...(quiet ? ["--quiet"] : []),
+        "--stats",
+        "--top-flows",
+        "5",
+        "--anomalies",
+        "-c",
+        "1001", // not a whole number of batches
+        "--export-json",
+        out,
+        "tcp",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const objs = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      results.push({
+        lines: objs.filter((o) => o.type !== "packet"),
+        packets: objs.filter((o) => o.type === "packet").length,
+        flows: JSON.parse(await Deno.readTextFile(out)),
+      });
+    }
+    const [quiet, printing] = results;
+    assert.equal(quiet!.packets, 0);
+    assert.equal(printing!.packets, 1001);
+    assert.deepEqual(quiet!.lines, printing!.lines);
+    assert.deepEqual(quiet!.flows, printing!.flows);
+    const total = quiet!.flows.reduce(
+      (n: number, f: { packets_total: number }) => n + f.packets_total,
+      0,
+    );
+    assert.equal(total, 1001, "every packet up to the count is in a flow");
+    assert.ok(quiet!.lines.some((o: { type: string }) => o.type === "alert"), "an alert");
+    assert.ok(quiet!.lines.filter((o: { type: string }) => o.type === "stats").length >= 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("Ctrl-C still writes the flow export", async () => {
   const dir = await Deno.makeTempDir();
   const child = new Deno.Command(Deno.execPath(), {

@@ -421,26 +421,39 @@ export class FlowTable {
   }
 
   /**
-   * Prefetch, first step: computes the flow hash of `rec` (0 when it has no
-   * flow key) and reads its home bucket, so that the cache line is on its
-   * way before the packet is observed. Changes nothing.
+   * Prefetch, first step: the flow hash of `rec` (0 when it has no flow
+   * key). Reads nothing of the table.
    */
-  warmBucket(rec: PacketRecord): number {
-    if (extractFlowKey(rec, this.#key) !== KEY_OK) return 0;
-    const h = this.#key.hash;
-    this.#sink ^= this.#index[2 * (h & this.#mask) + 1]!;
-    return h;
+  hashOf(rec: PacketRecord): number {
+    return extractFlowKey(rec, this.#key) === KEY_OK ? this.#key.hash : 0;
   }
 
   /**
-   * Prefetch, second step (after `warmBucket` of the same hash): reads the
-   * record of the flow in the hash's home bucket, and the TCP analyzer's.
+   * Prefetch, second step: reads the home buckets of hashes `h[0..n)`, so
+   * that their cache misses overlap (a loop of independent loads and
+   * nothing else, which the CPU keeps in flight together). Changes nothing.
    */
-  warmRecord(h: number): void {
-    const e = this.#index[2 * (h & this.#mask) + 1]!;
-    if (e === 0) return;
-    this.#sink ^= this.#keys[(e - 1) * K_STRIDE + K_META]!;
-    if (this.#tcp !== null) this.#sink ^= this.#tcp.warm(e - 1);
+  warmBuckets(h: Int32Array, n: number): void {
+    const index = this.#index, mask = this.#mask;
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc ^= index[2 * (h[i]! & mask) + 1]!;
+    this.#sink ^= acc;
+  }
+
+  /**
+   * Prefetch, third step (after `warmBuckets`): reads the flow record, and
+   * the TCP analyzer's, of the flow in each hash's home bucket.
+   */
+  warmRecords(h: Int32Array, n: number): void {
+    const index = this.#index, keys = this.#keys, mask = this.#mask, tcp = this.#tcp;
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const e = index[2 * (h[i]! & mask) + 1]!;
+      if (e === 0) continue;
+      acc ^= keys[(e - 1) * K_STRIDE + K_META]!;
+      if (tcp !== null) acc ^= tcp.warm(e - 1);
+    }
+    this.#sink ^= acc;
   }
 
   /** Finds the flow of `key`; returns its slot, or -1 leaving the empty bucket in #probePos. */
@@ -762,6 +775,21 @@ export class FlowTable {
   // ---- per-slot accessors (cheap, no allocation) ----
 
   /** Whether `slot` holds a flow. */
+  /**
+   * Writes every slot's total bytes (both directions) to `out[0..n)`, 0 for
+   * a slot without a flow: one pass over the records, for per-tick scans.
+   */
+  totalBytesInto(out: Float64Array, n: number): void {
+    const keys = this.#keys, c = this.#counters;
+    const m = Math.min(n, this.#high);
+    for (let s = 0; s < m; s++) {
+      const fo = s * F_STRIDE;
+      out[s] = (keys[s * K_STRIDE + K_META]! & META_LIVE) !== 0
+        ? c[fo + F_BYTES]! + c[fo + F_BYTES + 1]!
+        : 0;
+    }
+    if (m < n) out.fill(0, m, n);
+  }
   isLive(slot: number): boolean {
     return slot >= 0 && slot < this.#high &&
       (this.#keys[slot * K_STRIDE + K_META]! & META_LIVE) !== 0;

@@ -85,6 +85,8 @@ export class AnalysisEngine implements TickFlowSource {
   /** Per-slot total bytes of the flow at the start of the current interval (0 for newer flows). */
   #intervalStart: Float64Array = new Float64Array(0);
   #intervalReady = false;
+  /** Per-slot total bytes at the last scan. */
+  #totals: Float64Array = new Float64Array(0);
   /** Flow hashes of the batch being observed. */
   readonly #hashes = new Int32Array(ENGINE_BATCH);
   readonly #sinks: EngineSinks;
@@ -178,8 +180,9 @@ export class AnalysisEngine implements TickFlowSource {
     const table = this.table;
     if (table !== null && n > 1) {
       const h = this.#hashes;
-      for (let i = 0; i < n; i++) h[i] = table.warmBucket(recs[i]!);
-      for (let i = 0; i < n; i++) table.warmRecord(h[i]!);
+      for (let i = 0; i < n; i++) h[i] = table.hashOf(recs[i]!);
+      table.warmBuckets(h, n);
+      table.warmRecords(h, n);
     }
     for (let i = 0; i < n; i++) this.observe(recs[i]!, ts[i]!);
   }
@@ -258,13 +261,13 @@ export class AnalysisEngine implements TickFlowSource {
    */
   get intervalBytes(): Float64Array {
     if (!this.#intervalReady) {
-      const t = this.table!;
       const n = this.slotCount;
+      const totals = this.#totalsNow(n);
       if (this.#interval.length < n) this.#interval = new Float64Array(n);
       const out = this.#interval, start = this.#intervalStart;
-      for (let s = 0; s < n; s++) {
-        out[s] = t.isLive(s) ? t.bytes(s, 0) + t.bytes(s, 1) - (start[s] ?? 0) : 0;
-      }
+      const m = Math.min(n, start.length);
+      for (let s = 0; s < m; s++) out[s] = totals[s]! - start[s]!;
+      for (let s = m; s < n; s++) out[s] = totals[s]!;
       this.#intervalReady = true;
     }
     return this.#interval;
@@ -273,17 +276,20 @@ export class AnalysisEngine implements TickFlowSource {
     return this.table?.capacity ?? 0;
   }
   resetIntervalBytes(): void {
-    const t = this.table;
-    if (t === null) return;
-    const n = t.capacity;
-    if (this.#intervalStart.length < n) {
-      const next = new Float64Array(n);
-      next.set(this.#intervalStart);
-      this.#intervalStart = next;
-    }
-    const start = this.#intervalStart;
-    for (let s = 0; s < n; s++) start[s] = t.isLive(s) ? t.bytes(s, 0) + t.bytes(s, 1) : 0;
+    if (this.table === null) return;
+    const n = this.slotCount;
+    // The totals read for this tick's intervalBytes, if it asked (nothing
+    // was observed in between).
+    const totals = this.#intervalReady ? this.#totals : this.#totalsNow(n);
+    if (this.#intervalStart.length < n) this.#intervalStart = new Float64Array(n);
+    this.#intervalStart.set(totals.subarray(0, n));
     this.#intervalReady = false;
+  }
+  /** Every slot's total bytes now, in #totals[0..n). */
+  #totalsNow(n: number): Float64Array {
+    if (this.#totals.length < n) this.#totals = new Float64Array(n);
+    this.table!.totalBytesInto(this.#totals, n);
+    return this.#totals;
   }
   describeFlow(slot: number): TopFlowInfo {
     const t = this.table!;

@@ -24,7 +24,7 @@ import type { AtomicFile } from "../export/atomic_file.ts";
 import { FlowCsvWriter, FlowJsonWriter, JsonLinesWriter } from "../export/flow_writers.ts";
 import { isoText } from "../display/timestamp.ts";
 import { decodeFrame } from "../protocol/decode.ts";
-import { AnalysisEngine, type EngineOptions } from "./analysis_engine.ts";
+import { AnalysisEngine, ENGINE_BATCH, type EngineOptions } from "./analysis_engine.ts";
 import { PacketRecord } from "../protocol/packet.ts";
 
 /** What an offline run needs to know (a narrow view of the resolved settings). */
@@ -96,8 +96,6 @@ export async function runOffline(
     }
   }
   const counters = new PacketCounters();
-  const frame = new Frame();
-  const rec = new PacketRecord();
   // Ctrl-C ends the run at once, even while waiting for input (a pipe or
   // stdin that has gone quiet): the read is raced against the signal.
   let interrupted = false;
@@ -109,7 +107,6 @@ export async function runOffline(
   };
   Deno.addSignalListener("SIGINT", onSigint);
   const printing = !opts.quiet;
-  let filteredOut = 0;
   const ex = opts.exports;
   const expiredOut = ex.expiredFlows === null ? null : new JsonLinesWriter(ex.expiredFlows);
   const alertsOut = ex.alerts === null ? null : new JsonLinesWriter(ex.alerts);
@@ -128,39 +125,11 @@ export async function runOffline(
     },
     onFlowEnd: expiredOut === null ? null : (flow, reason) => expiredOut.add({ ...flow, reason }),
   });
-  let baseSec = -1;
-  // Local copies: an imported binding is read through a chain of loads at
-  // every use in optimised code, a local is a register.
-  const FRAME = NEXT_FRAME, NEED_DATA = NEXT_NEED_DATA;
+  const loop = new PacketLoop(reader, filters, counters, engine, opts, out);
   try {
     for (;;) {
-      const st = reader.next(frame);
-      if (st === FRAME) {
-        if (
-          filters !== null &&
-          !filters.matcherFor(frame.linkType).match(
-            frame.buf,
-            frame.offset,
-            frame.capLen,
-            frame.wireLen,
-          )
-        ) {
-          filteredOut++;
-          continue;
-        }
-        decodeFrame(frame, rec);
-        counters.observe(rec);
-        if (engine !== null) {
-          if (baseSec < 0) {
-            baseSec = frame.tsSec;
-            engine.start(baseSec);
-          }
-          engine.observe(rec, (frame.tsSec - baseSec) + frame.tsNsec / 1e9);
-        }
-        if (printing) printPacket(rec, opts, out);
-        if (out.closed) break;
-        if (opts.count > 0 && counters.packets >= opts.count) break;
-      } else if (st === NEED_DATA) {
+      const st = loop.run();
+      if (st === NEXT_NEED_DATA) {
         out.flush();
         if (interrupted || out.closed) break;
         const filling = reader.fill();
@@ -175,6 +144,7 @@ export async function runOffline(
     Deno.removeSignalListener("SIGINT", onSigint);
     reader.close();
   }
+  const filteredOut = loop.filteredOut;
   const error = reader.error === null ? null : reader.error.message;
   let flowLine: string | null = null;
   if (engine !== null) {
@@ -258,4 +228,113 @@ function printPacket(rec: PacketRecord, opts: OfflineRunOptions, out: OutputWrit
   out.line(formatPacketLine(rec));
   if (opts.verbose >= 2) out.line(formatProtocolTree(rec));
   if (opts.hexDump) out.line(formatHexDump(rec.buf, rec.frame.offset, rec.frame.capLen));
+}
+
+/** `PacketLoop.run()` stopped because the output or the packet count ended the run. */
+const LOOP_DONE = -100;
+
+/**
+ * The per-packet loop over the frames the reader holds: filter, decode,
+ * count, analyse, print. Synchronous; `run()` returns when the reader needs
+ * data (`NEXT_NEED_DATA`), at the end of the input or on damage, or when
+ * the run is done (`LOOP_DONE`: output closed, packet count reached).
+ *
+ * With an engine and nothing printed per packet, packets reach the engine
+ * in batches of up to {@link ENGINE_BATCH} (`AnalysisEngine.observeBatch`,
+ * which overlaps their flow-table cache misses); each batch is decoded into
+ * its own frames and records and is handed over before `run()` returns, so
+ * it never outlives the reader's buffer. When packets are printed, each goes
+ * to the engine before its line is printed, so that ticks and alerts
+ * appear between the packets where they happened.
+ */
+class PacketLoop {
+  filteredOut = 0;
+  readonly #frames: Frame[];
+  readonly #recs: PacketRecord[];
+  readonly #ts: Float64Array;
+  readonly #batch: number;
+  #pending = 0;
+  #baseSec = -1;
+
+  constructor(
+    readonly reader: CaptureFileReader,
+    readonly filters: FilterSet | null,
+    readonly counters: PacketCounters,
+    readonly engine: AnalysisEngine | null,
+    readonly opts: OfflineRunOptions,
+    readonly out: OutputWriter,
+  ) {
+    this.#batch = engine !== null && opts.quiet ? ENGINE_BATCH : 1;
+    this.#frames = Array.from({ length: this.#batch }, () => new Frame());
+    this.#recs = Array.from({ length: this.#batch }, () => new PacketRecord());
+    this.#ts = new Float64Array(this.#batch);
+  }
+
+  run(): number {
+    const st = this.#loop();
+    this.#flush();
+    return st;
+  }
+
+  #loop(): number {
+    const { reader, filters, counters, engine, opts, out } = this;
+    const frames = this.#frames, recs = this.#recs, ts = this.#ts, batch = this.#batch;
+    const printing = !opts.quiet, count = opts.count;
+    // Local copies: an imported binding is read through a chain of loads at
+    // every use in optimised code, a local is a register.
+    const FRAME = NEXT_FRAME;
+    let n = this.#pending;
+    for (;;) {
+      const frame = frames[n]!;
+      const st = reader.next(frame);
+      if (st !== FRAME) {
+        this.#pending = n;
+        return st;
+      }
+      if (
+        filters !== null &&
+        !filters.matcherFor(frame.linkType).match(
+          frame.buf,
+          frame.offset,
+          frame.capLen,
+          frame.wireLen,
+        )
+      ) {
+        this.filteredOut++;
+        continue;
+      }
+      const rec = recs[n]!;
+      decodeFrame(frame, rec);
+      counters.observe(rec);
+      if (engine !== null) {
+        if (this.#baseSec < 0) {
+          this.#baseSec = frame.tsSec;
+          engine.start(frame.tsSec);
+        }
+        const t = (frame.tsSec - this.#baseSec) + frame.tsNsec / 1e9;
+        if (batch === 1) engine.observe(rec, t);
+        else {
+          ts[n] = t;
+          if (++n === batch) {
+            engine.observeBatch(recs, ts, n);
+            n = 0;
+          }
+        }
+      }
+      if (printing) printPacket(rec, opts, out);
+      if (out.closed || (count > 0 && counters.packets >= count)) {
+        this.#pending = n;
+        return LOOP_DONE;
+      }
+    }
+  }
+
+  /** Hands the packets of an unfinished batch to the engine. */
+  #flush(): void {
+    const n = this.#pending;
+    if (n > 0) {
+      this.#pending = 0;
+      this.engine!.observeBatch(this.#recs, this.#ts, n);
+    }
+  }
 }
