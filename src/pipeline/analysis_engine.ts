@@ -85,8 +85,6 @@ export class AnalysisEngine implements TickFlowSource {
   /** Per-slot total bytes of the flow at the start of the current interval (0 for newer flows). */
   #intervalStart: Float64Array = new Float64Array(0);
   #intervalReady = false;
-  /** Per-slot total bytes at the last scan. */
-  #totals: Float64Array = new Float64Array(0);
   /** Flow hashes of the batch being observed. */
   readonly #hashes = new Int32Array(ENGINE_BATCH);
   readonly #sinks: EngineSinks;
@@ -262,12 +260,11 @@ export class AnalysisEngine implements TickFlowSource {
   get intervalBytes(): Float64Array {
     if (!this.#intervalReady) {
       const n = this.slotCount;
-      const totals = this.#totalsNow(n);
       if (this.#interval.length < n) this.#interval = new Float64Array(n);
       const out = this.#interval, start = this.#intervalStart;
+      this.table!.totalBytesInto(out, n);
       const m = Math.min(n, start.length);
-      for (let s = 0; s < m; s++) out[s] = totals[s]! - start[s]!;
-      for (let s = m; s < n; s++) out[s] = totals[s]!;
+      for (let s = 0; s < m; s++) out[s]! -= start[s]!;
       this.#intervalReady = true;
     }
     return this.#interval;
@@ -278,18 +275,16 @@ export class AnalysisEngine implements TickFlowSource {
   resetIntervalBytes(): void {
     if (this.table === null) return;
     const n = this.slotCount;
-    // The totals read for this tick's intervalBytes, if it asked (nothing
-    // was observed in between).
-    const totals = this.#intervalReady ? this.#totals : this.#totalsNow(n);
-    if (this.#intervalStart.length < n) this.#intervalStart = new Float64Array(n);
-    this.#intervalStart.set(totals.subarray(0, n));
+    const interval = this.intervalBytes; // this tick's, if it asked (nothing observed since)
+    if (this.#intervalStart.length < n) {
+      const next = new Float64Array(n);
+      next.set(this.#intervalStart);
+      this.#intervalStart = next;
+    }
+    // start + (total - start) = total: the next interval starts from here.
+    const start = this.#intervalStart;
+    for (let s = 0; s < n; s++) start[s]! += interval[s]!;
     this.#intervalReady = false;
-  }
-  /** Every slot's total bytes now, in #totals[0..n). */
-  #totalsNow(n: number): Float64Array {
-    if (this.#totals.length < n) this.#totals = new Float64Array(n);
-    this.table!.totalBytesInto(this.#totals, n);
-    return this.#totals;
   }
   describeFlow(slot: number): TopFlowInfo {
     const t = this.table!;
