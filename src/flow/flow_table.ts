@@ -280,6 +280,10 @@ export class FlowTable {
   /** Where prefetch reads go (so that the compiler keeps them). */
   #sink = 0;
   readonly #key = new FlowKey();
+  /** Keys extracted by `hashOf(rec, i)` for `observeKeyed(rec, t, i)`. */
+  readonly #batchKeys: FlowKey[] = [];
+  /** extractFlowKey's status for each of #batchKeys. */
+  #batchStatus = new Int32Array(0);
   readonly #tcp: TcpObserver | null;
   readonly #onRemove: FlowRemoveCallback | null;
   readonly #tcpSnapshot: ((slot: number) => Partial<FlowTcpFields>) | null;
@@ -343,7 +347,18 @@ export class FlowTable {
    */
   observe(rec: PacketRecord, t: number): number {
     const key = this.#key;
-    const st = extractFlowKey(rec, key);
+    return this.#observe(rec, t, key, extractFlowKey(rec, key));
+  }
+
+  /**
+   * `observe` for a packet whose key `hashOf(rec, i)` extracted (the
+   * prefetch step of a batch), without extracting it again.
+   */
+  observeKeyed(rec: PacketRecord, t: number, i: number): number {
+    return this.#observe(rec, t, this.#batchKeys[i]!, this.#batchStatus[i]!);
+  }
+
+  #observe(rec: PacketRecord, t: number, key: FlowKey, st: number): number {
     if (st !== KEY_OK) {
       if (st === KEY_FRAGMENT) this.fragmentPackets++;
       else this.noFlowPackets++;
@@ -421,11 +436,22 @@ export class FlowTable {
   }
 
   /**
-   * Prefetch, first step: the flow hash of `rec` (0 when it has no flow
-   * key). Reads nothing of the table.
+   * Prefetch, first step: extracts the flow key of `rec`, keeping it as the
+   * batch's key `i` for `observeKeyed`, and returns its hash (0 when the
+   * packet has no flow key). Reads nothing of the table.
    */
-  hashOf(rec: PacketRecord): number {
-    return extractFlowKey(rec, this.#key) === KEY_OK ? this.#key.hash : 0;
+  hashOf(rec: PacketRecord, i: number): number {
+    const keys = this.#batchKeys;
+    while (keys.length <= i) keys.push(new FlowKey());
+    if (this.#batchStatus.length <= i) {
+      const next = new Int32Array(keys.length);
+      next.set(this.#batchStatus);
+      this.#batchStatus = next;
+    }
+    const key = keys[i]!;
+    const st = extractFlowKey(rec, key);
+    this.#batchStatus[i] = st;
+    return st === KEY_OK ? key.hash : 0;
   }
 
   /**

@@ -143,6 +143,11 @@ export class AnalysisEngine implements TickFlowSource {
 
   /** One decoded packet at capture time `t`. */
   observe(rec: PacketRecord, t: number): void {
+    this.#observe(rec, t, -1);
+  }
+
+  /** `observe`; `batchIndex` >= 0: the flow table extracted the key in `hashOf`. */
+  #observe(rec: PacketRecord, t: number, batchIndex: number): void {
     if (!this.#started) this.start(rec.frame.tsSec);
     this.#lastT = t;
     const ticker = this.ticker;
@@ -157,7 +162,7 @@ export class AnalysisEngine implements TickFlowSource {
         table.expire(t);
         this.#nextExpire = t + EXPIRE_EVERY_SECS;
       }
-      slot = table.observe(rec, t);
+      slot = batchIndex < 0 ? table.observe(rec, t) : table.observeKeyed(rec, t, batchIndex);
     }
     const det = this.detector;
     if (det !== null) {
@@ -176,13 +181,15 @@ export class AnalysisEngine implements TickFlowSource {
    */
   observeBatch(recs: readonly PacketRecord[], ts: Float64Array, n: number): void {
     const table = this.table;
-    if (table !== null && n > 1) {
-      const h = this.#hashes;
-      for (let i = 0; i < n; i++) h[i] = table.hashOf(recs[i]!);
-      table.warmBuckets(h, n);
-      table.warmRecords(h, n);
+    if (table === null) {
+      for (let i = 0; i < n; i++) this.#observe(recs[i]!, ts[i]!, -1);
+      return;
     }
-    for (let i = 0; i < n; i++) this.observe(recs[i]!, ts[i]!);
+    const h = this.#hashes;
+    for (let i = 0; i < n; i++) h[i] = table.hashOf(recs[i]!, i);
+    table.warmBuckets(h, n);
+    table.warmRecords(h, n);
+    for (let i = 0; i < n; i++) this.#observe(recs[i]!, ts[i]!, i);
   }
 
   /** End of input: the last partial stats tick and pending anomaly checks. */
