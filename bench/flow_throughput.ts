@@ -403,6 +403,22 @@ async function main(): Promise<number> {
         `${perFlow("netscope all flows")} (goal: at most 250), scale ` +
         `${perFlow("netscope scale all flows")} (goal: at most 120)`,
     );
+    // The same over the default-limits row instead: what one more flow held
+    // costs, without the fixed costs both rows share (the anomaly detector's
+    // bounded tables, read buffers, compiled code).
+    const marginal = (all: string, limited: string): string => {
+      const a = rssOf(all), b = rssOf(limited);
+      const la = flowsLive.get(all), lb = flowsLive.get(limited);
+      if (a === null || b === null || la === undefined || lb === undefined || la <= lb) {
+        return "n/a";
+      }
+      return `${((a - b) * 1048576 / (la - lb)).toFixed(0)} B/flow`;
+    };
+    lines.push(
+      `- RSS per additional flow held ((peak RSS all flows − default limits) / (live flows ` +
+        `all − default)): full ${marginal("netscope all flows", "netscope full")}, scale ` +
+        `${marginal("netscope scale all flows", "netscope scale")}`,
+    );
     const tcpdump = med.get("tcpdump raw");
     if (tcpdump !== undefined) {
       lines.push(

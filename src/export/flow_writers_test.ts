@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
+import { stringify } from "csv-stringify/sync";
 import { AtomicFile } from "./atomic_file.ts";
 import { CSV_COLUMNS, type FlowRecord, REFERENCE_CSV_COLUMNS } from "./flow_record.ts";
-import { FlowCsvWriter, FlowJsonWriter, JsonLinesWriter } from "./flow_writers.ts";
+import { csvRow, FlowCsvWriter, FlowJsonWriter, JsonLinesWriter } from "./flow_writers.ts";
 
 function flow(over: Partial<FlowRecord> = {}): FlowRecord {
   return {
@@ -57,6 +58,38 @@ Deno.test("FlowCsvWriter writes the reference columns first, then NetScope's, pa
   assert.equal(rows[1]![col("first_seen")], "1367526033.491822");
   assert.equal(rows[2]![col("tcp_state")], "");
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("csvRow writes the bytes csv-stringify writes, and csv-parse reads the values back", () => {
+  const tricky = [
+    "",
+    "plain",
+    "a,b",
+    'say "hi"',
+    '"',
+    "line\nbreak",
+    "cr\rhere",
+    " padded ",
+    "ünï·çødé",
+    "tab\there",
+    "=1+2",
+    "#hash",
+    "'apostrophe'",
+  ];
+  let x = 99;
+  const pick = () => tricky[(x = (Math.imul(x, 1103515245) + 12345) | 0) >>> 28 & 15] ?? "z";
+  const numbers = [0, 1, -1, 1367526033.491822, 12.5, 1e21, 0.1 + 0.2, 65535];
+  for (let n = 0; n < 500; n++) {
+    const row: unknown[] = [];
+    for (let i = 0; i < 1 + (n % 9); i++) {
+      const k = (n * 7 + i * 3) % 5;
+      row.push(k === 0 ? null : k === 1 ? numbers[(n + i) % numbers.length] : pick() + pick());
+    }
+    const asStrings = row.map((v) => (v === null ? "" : v as string | number));
+    assert.equal(csvRow(row), stringify([asStrings]), JSON.stringify(row));
+    const back: string[][] = parse(csvRow(row));
+    assert.deepEqual(back[0], asStrings.map(String));
+  }
 });
 
 Deno.test("FlowJsonWriter writes a JSON array of flow objects (empty array when none)", async () => {

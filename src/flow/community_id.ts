@@ -23,7 +23,7 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
+import { sha1Base64 } from "./sha1.ts";
 
 const IPPROTO_ICMP = 1;
 const IPPROTO_TCP = 6;
@@ -96,6 +96,9 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * @returns "1:" followed by the base64 SHA-1 digest.
  * @throws {RangeError} if the addresses are not both 4 or both 16 bytes long.
  */
+/** The hash input, reused: seed, two IPv6 addresses, protocol, pad, ports. */
+const HASH_INPUT = new Uint8Array(2 + 2 * 16 + 2 + 4);
+
 export function communityId(input: CommunityIdInput, seed = 0): string {
   const { proto, src, dst } = input;
   const alen = src.length;
@@ -136,7 +139,7 @@ export function communityId(input: CommunityIdInput, seed = 0): string {
       dp = p;
     }
   }
-  const buf = new Uint8Array(2 + 2 * alen + 2 + (hasPorts ? 4 : 0));
+  const buf = HASH_INPUT;
   buf[0] = (seed >>> 8) & 0xff;
   buf[1] = seed & 0xff;
   buf.set(first, 2);
@@ -148,9 +151,9 @@ export function communityId(input: CommunityIdInput, seed = 0): string {
     buf[o++] = sp >>> 8;
     buf[o++] = sp & 0xff;
     buf[o++] = dp >>> 8;
-    buf[o] = dp & 0xff;
+    buf[o++] = dp & 0xff;
   }
-  return "1:" + createHash("sha1").update(buf).digest("base64");
+  return "1:" + sha1Base64(buf, o);
 }
 
 /** Parses dotted-quad IPv4 or RFC 4291 §2.2 IPv6 text into bytes (test and tool helper). */

@@ -280,6 +280,11 @@ export class FlowTable {
   /** Where prefetch reads go (so that the compiler keeps them). */
   #sink = 0;
   readonly #key = new FlowKey();
+  /** Scratch for exports: 16 bytes for A, its first 4, the same for B. */
+  readonly #addrScratch: readonly Uint8Array[] = (() => {
+    const a = new Uint8Array(16), b = new Uint8Array(16);
+    return [a, a.subarray(0, 4), b, b.subarray(0, 4)];
+  })();
   /** Keys extracted by `hashOf(rec, i)` for `observeKeyed(rec, t, i)`. */
   readonly #batchKeys: FlowKey[] = [];
   /** extractFlowKey's status for each of #batchKeys. */
@@ -908,11 +913,13 @@ export class FlowTable {
 
   /** Text of endpoint `which`'s address (0 = A, 1 = B). */
   addressText(slot: number, which: number): string {
-    const b = new Uint8Array(16);
-    const n = this.addressBytes(slot, which, b);
-    return n === 4
-      ? ipv4NumberText(this.#keys[slot * K_STRIDE + (which === 0 ? K_A : K_B)]! >>> 0)
-      : ipv6Text(b, 0);
+    const meta = this.#keys[slot * K_STRIDE + K_META]!;
+    if ((meta & META_V6) === 0) {
+      return ipv4NumberText(this.#keys[slot * K_STRIDE + (which === 0 ? K_A : K_B)]! >>> 0);
+    }
+    const b = this.#addrScratch[0]!;
+    this.addressBytes(slot, which, b);
+    return ipv6Text(b, 0);
   }
 
   /** First DNS query name seen on the flow, or null. */
@@ -941,13 +948,14 @@ export class FlowTable {
     const keys = this.#keys, ko = slot * K_STRIDE;
     const meta = keys[ko + K_META]!;
     const proto = meta & 0xff;
-    const a = new Uint8Array(16), b = new Uint8Array(16);
-    const n = this.addressBytes(slot, 0, a);
-    this.addressBytes(slot, 1, b);
+    const [a16, a4, b16, b4] = this.#addrScratch;
+    const n = this.addressBytes(slot, 0, a16!);
+    this.addressBytes(slot, 1, b16!);
+    const a = n === 4 ? a4! : a16!, b = n === 4 ? b4! : b16!;
     const pa = this.portA(slot), pb = this.portB(slot);
     const firstB = (meta & META_FIRST_B) !== 0;
-    const src = firstB ? b.subarray(0, n) : a.subarray(0, n);
-    const dst = firstB ? a.subarray(0, n) : b.subarray(0, n);
+    const src = firstB ? b : a;
+    const dst = firstB ? a : b;
     if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
       const aux = keys[ko + K_AUX]!;
       if (aux === 0) return communityId({ proto, src, dst, srcPort: -1, dstPort: -1 }, this.#seed);
