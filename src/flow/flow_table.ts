@@ -473,14 +473,21 @@ export class FlowTable {
 
   /**
    * Prefetch, third step (after `warmBuckets`): reads the flow record, and
-   * the TCP analyzer's, of the flow in each hash's home bucket.
+   * the TCP analyzer's, of the flow each hash finds in the index.
    */
   warmRecords(h: Int32Array, n: number): void {
     const index = this.#index, keys = this.#keys, mask = this.#mask, tcp = this.#tcp;
     let acc = 0;
     for (let i = 0; i < n; i++) {
-      const e = index[2 * (h[i]! & mask) + 1]!;
-      if (e === 0) continue;
+      // The first bucket from home with the same full hash: almost always
+      // the flow's (the buckets hold the hash, so no record is read here).
+      const hi = h[i]!;
+      let b = hi & mask, e = index[2 * b + 1]!;
+      while (e !== 0 && index[2 * b] !== hi) {
+        b = (b + 1) & mask;
+        e = index[2 * b + 1]!;
+      }
+      if (e === 0) continue; // a new flow
       acc ^= keys[(e - 1) * K_STRIDE + K_META]!;
       if (tcp !== null) acc ^= tcp.warm(e - 1);
     }
