@@ -34,14 +34,11 @@ const OPTIONS: EngineOptions = {
   stats: { intervalMs: 1000, topN: 5 },
 };
 
-/** Everything the engine emitted for `file`, fed one packet at a time or in batches. */
-async function run(file: string, batched: boolean): Promise<string[]> {
-  const out: string[] = [];
-  const engine = new AnalysisEngine(OPTIONS, {
-    onTick: (tick) => out.push(JSON.stringify(tick)),
-    onAlert: (a) => out.push(JSON.stringify(a)),
-    onFlowEnd: (f, reason) => out.push(reason + " " + JSON.stringify(f)),
-  });
+/**
+ * Feeds every packet of fixture `file` to `engine`, one at a time or in
+ * batches of varying sizes (1 to ENGINE_BATCH), then calls finish().
+ */
+async function feed(file: string, engine: AnalysisEngine, batched: boolean): Promise<void> {
   const frames = Array.from({ length: ENGINE_BATCH }, () => new Frame());
   const recs = Array.from({ length: ENGINE_BATCH }, () => new PacketRecord());
   const ts = new Float64Array(ENGINE_BATCH);
@@ -77,6 +74,17 @@ async function run(file: string, batched: boolean): Promise<string[]> {
     r.close();
   }
   engine.finish();
+}
+
+/** Everything the engine emitted for `file`, fed one packet at a time or in batches. */
+async function run(file: string, batched: boolean): Promise<string[]> {
+  const out: string[] = [];
+  const engine = new AnalysisEngine(OPTIONS, {
+    onTick: (tick) => out.push(JSON.stringify(tick)),
+    onAlert: (a) => out.push(JSON.stringify(a)),
+    onFlowEnd: (f, reason) => out.push(reason + " " + JSON.stringify(f)),
+  });
+  await feed(file, engine, batched);
   engine.forEachFlow((f) => out.push("live " + JSON.stringify(f)));
   return out;
 }
@@ -111,25 +119,7 @@ async function detectorAfter(file: string, scale: boolean) {
     },
     { onTick: () => {}, onAlert: () => {}, onFlowEnd: null },
   );
-  const frame = new Frame(), rec = new PacketRecord();
-  const r = await CaptureFileReader.open(fixture(file));
-  let base = -1;
-  try {
-    for (;;) {
-      const st = r.next(frame);
-      if (st === NEXT_NEED_DATA) {
-        await r.fill();
-        continue;
-      }
-      if (st !== NEXT_FRAME) break;
-      decodeFrame(frame, rec);
-      if (base < 0) engine.start(base = frame.tsSec);
-      engine.observe(rec, frame.tsSec - base + frame.tsNsec * 1e-9);
-    }
-  } finally {
-    r.close();
-  }
-  engine.finish();
+  await feed(file, engine, true);
   assert.equal(engine.tcp === null, scale);
   return engine.detector!;
 }
