@@ -289,6 +289,8 @@ export class FlowTable {
   readonly #batchKeys: FlowKey[] = [];
   /** extractFlowKey's status for each of #batchKeys. */
   #batchStatus = new Int32Array(0);
+  /** Slots `#warmVictims` reads (at most a batch's new flows + the closed tail). */
+  #victims = new Int32Array(0);
   readonly #tcp: TcpObserver | null;
   readonly #onRemove: FlowRemoveCallback | null;
   readonly #tcpSnapshot: ((slot: number) => Partial<FlowTcpFields>) | null;
@@ -477,7 +479,7 @@ export class FlowTable {
    */
   warmRecords(h: Int32Array, n: number): void {
     const index = this.#index, keys = this.#keys, mask = this.#mask, tcp = this.#tcp;
-    let acc = 0;
+    let acc = 0, fresh = 0;
     for (let i = 0; i < n; i++) {
       // The first bucket from home with the same full hash: almost always
       // the flow's (the buckets hold the hash, so no record is read here).
@@ -487,11 +489,43 @@ export class FlowTable {
         b = (b + 1) & mask;
         e = index[2 * b + 1]!;
       }
-      if (e === 0) continue; // a new flow
+      if (e === 0) {
+        fresh++; // a new flow
+        continue;
+      }
       acc ^= keys[(e - 1) * K_STRIDE + K_META]!;
       if (tcp !== null) acc ^= tcp.warm(e - 1);
     }
+    const over = this.#size + fresh - this.#limit;
+    if (over > 0) acc ^= this.#warmVictims(over < fresh ? over : fresh);
     this.#sink ^= acc;
+  }
+
+  /**
+   * Reads what evicting the `k` least recently active flows will touch:
+   * their records, TCP records, LRU links and index buckets (walking the
+   * open list from its tail, and the closed list's tail, which an eviction
+   * may take instead).
+   */
+  #warmVictims(k: number): number {
+    const keys = this.#keys, links = this.#links, index = this.#index, mask = this.#mask;
+    if (this.#victims.length < k + 2) this.#victims = new Int32Array(k + 2);
+    const tcp = this.#tcp, victims = this.#victims;
+    let acc = 0, m = 0;
+    const tc = this.#tails[LIST_CLOSED]!;
+    if (tc >= 0) victims[m++] = tc;
+    let v = this.#tails[LIST_OPEN]!;
+    while (v >= 0 && m < k + 1) {
+      victims[m++] = v;
+      acc ^= keys[v * K_STRIDE + K_HASH]!;
+      if (tcp !== null) acc ^= tcp.warm(v);
+      v = links[2 * v]!;
+    }
+    for (let j = 0; j < m; j++) {
+      const x = victims[j]!;
+      acc ^= index[2 * (keys[x * K_STRIDE + K_HASH]! & mask) + 1]! ^ links[2 * x]!;
+    }
+    return acc;
   }
 
   /** Finds the flow of `key`; returns its slot, or -1 leaving the empty bucket in #probePos. */
