@@ -261,6 +261,24 @@ export class AnomalyDetector {
     return this.#pending === null ? 0 : this.#pending.length;
   }
 
+  /**
+   * Flow slots of the (up to) `max` oldest contacts waiting for their
+   * answer, the next to be judged, into `out`; returns how many. Lets the
+   * caller read those flows ahead of the `answered` calls.
+   */
+  pendingSlots(out: Int32Array, max: number): number {
+    const q = this.#pending;
+    if (q === null) return 0;
+    const n = Math.min(max, q.length, out.length);
+    const w = q.words;
+    let i = q.head;
+    for (let j = 0; j < n; j++) {
+      out[j] = w[i * P_STRIDE + P_SLOT]!;
+      if (++i === q.capacity) i = 0;
+    }
+    return n;
+  }
+
   /** Contacts that can wait at once (0 without the failed-contact rule). */
   get maxPendingContacts(): number {
     return this.#pending === null ? 0 : this.#pending.capacity;

@@ -505,3 +505,23 @@ Deno.test("failed contacts: options are checked; disabled port scans keep no que
   assert.equal(d.answerGraceSecs, 2);
   assert.equal(d.maxPendingContacts, 65536);
 });
+
+Deno.test("pendingSlots lists the flows of the oldest waiting contacts, next judged first", () => {
+  const { det, oracle, feed } = failedRule({ maxPending: 4 });
+  const p = new SynthPacket();
+  const out = new Int32Array(8);
+  assert.equal(det.pendingSlots(out, 8), 0);
+  const slots: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    feed(p.tcp4(SCANNER, TARGET, 2000 + i, SYN, 40000 + i), i * 0.1);
+    slots.push(oracle.firstSeen.length - 1); // the oracle's slot of the new flow
+  }
+  // The queue holds 4: the two oldest were judged early (overflow).
+  assert.equal(det.pendingContacts, 4);
+  assert.equal(det.pendingSlots(out, 8), 4);
+  assert.deepEqual([...out.subarray(0, 4)], slots.slice(2));
+  assert.equal(det.pendingSlots(out, 2), 2);
+  assert.deepEqual([...out.subarray(0, 2)], slots.slice(2, 4));
+  det.flush(10);
+  assert.equal(det.pendingSlots(out, 8), 0);
+});

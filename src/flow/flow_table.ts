@@ -501,6 +501,19 @@ export class FlowTable {
     this.#sink ^= acc;
   }
 
+  /** Reads the records (and TCP records) of the flows in `slots[0..n)`; a prefetch. */
+  warmSlots(slots: Int32Array, n: number): void {
+    const keys = this.#keys, tcp = this.#tcp, cap = this.#slotCap;
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const x = slots[i]!;
+      if (x < 0 || x >= cap) continue;
+      acc ^= keys[x * K_STRIDE + K_META]!;
+      if (tcp !== null) acc ^= tcp.warm(x);
+    }
+    this.#sink ^= acc;
+  }
+
   /**
    * Reads what evicting the `k` least recently active flows will touch:
    * their records, TCP records, LRU links and index buckets (walking the

@@ -67,6 +67,9 @@ export interface EngineSinks {
  */
 export const ENGINE_BATCH = 16;
 
+/** Pending contacts whose flows observeBatch reads ahead of their `answered` check. */
+const PENDING_WARM = 4;
+
 /** How often (capture seconds) idle flows are looked for. */
 const EXPIRE_EVERY_SECS = 1;
 
@@ -87,6 +90,8 @@ export class AnalysisEngine implements TickFlowSource {
   #intervalReady = false;
   /** Flow hashes of the batch being observed. */
   readonly #hashes = new Int32Array(ENGINE_BATCH);
+  /** Flow slots of the contacts the detector judges next (see observeBatch). */
+  readonly #dueSlots = new Int32Array(PENDING_WARM);
   readonly #sinks: EngineSinks;
 
   constructor(readonly options: EngineOptions, sinks: EngineSinks) {
@@ -189,6 +194,12 @@ export class AnalysisEngine implements TickFlowSource {
     for (let i = 0; i < n; i++) h[i] = table.hashOf(recs[i]!, i);
     table.warmBuckets(h, n);
     table.warmRecords(h, n);
+    const det = this.detector;
+    if (det !== null) {
+      // The flows of the contacts that will be judged next (about one
+      // packet in five is a contact; each is judged 2 s later).
+      table.warmSlots(this.#dueSlots, det.pendingSlots(this.#dueSlots, PENDING_WARM));
+    }
     for (let i = 0; i < n; i++) this.#observe(recs[i]!, ts[i]!, i);
   }
 
