@@ -36,8 +36,16 @@ import { CaptureFileError, describeInput, describeIoError } from "./capture_file
 /** Default chunk size: one read per chunk (see the module doc for read-ahead). */
 export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
 
-/** Largest headroom kept in front of each read-ahead chunk for a partial record. */
-const MAX_HEADROOM = 256 * 1024;
+/**
+ * Largest headroom kept in front of each read-ahead chunk for a partial
+ * record: 256 KiB (the usual largest snaplen) plus a record header, with
+ * room to spare, so that such a record cut at a chunk boundary is copied
+ * into the headroom rather than the buffer grown.
+ */
+const MAX_HEADROOM = 256 * 1024 + 64;
+
+/** Placeholder for the unused spare buffer of a direct-mode source. */
+const EMPTY = new Uint8Array(0);
 
 /** Smallest buffer allocated for a file of known small size. */
 const MIN_INITIAL_CAPACITY = 4096;
@@ -112,7 +120,7 @@ export class ByteSource {
       this.#headroom = 0;
       const cap = Math.max(1, Math.min(chunkSize, initialCapacity ?? chunkSize));
       this.buf = new Uint8Array(reader === null ? 0 : cap);
-      this.#spare = this.buf;
+      this.#spare = EMPTY; // unused; not `buf`, which would keep it alive once it grows
     }
   }
 
@@ -211,10 +219,12 @@ export class ByteSource {
       try {
         n = await this.#reader!.read(this.buf.subarray(this.end));
       } catch (e) {
+        if (this.#closed) return false; // close() won the race (Ctrl-C): not damage
         this.ioError = e;
         this.eof = true;
         return got;
       }
+      if (this.#closed) return false;
       if (n === null) {
         this.eof = true;
         return got;
@@ -247,6 +257,7 @@ export class ByteSource {
         n = await this.#pending;
       } catch (e) {
         this.#pending = null;
+        if (this.#closed) return false; // close() won the race (Ctrl-C): not damage
         this.ioError = e;
         this.eof = true;
         return got;
