@@ -31,6 +31,7 @@ import { Frame } from "../src/capture/frame.ts";
 import { decodeFrame } from "../src/protocol/decode.ts";
 import { DNS_MAX_QUESTIONS, DNS_MAX_RRS, type DnsInfo } from "../src/protocol/dns.ts";
 import { PacketRecord } from "../src/protocol/packet.ts";
+import { recordState, sameRecordState } from "../src/protocol/_test_record_state.ts";
 import type { TlsInfo } from "../src/protocol/tls.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
@@ -283,58 +284,17 @@ function mutationTest(file: string, seed: number): void {
     decodeFrame(frameHi, recHi);
     checkOffsets(recLo, GUARD, GUARD + capLen, where);
     const a = snapshot(recLo), b = snapshot(recHi);
-    if (!sameSnapshot(a, b)) {
+    if (!sameRecordState(a, b)) {
       assert.deepEqual(a, b, `${where}: the decode depends on bytes outside the frame`);
     }
     // The reused record must hold nothing from the previous packets.
     decodeFrame(frameLo, fresh);
-    const reused = meaningful(recLo), clean = meaningful(fresh);
-    if (!sameSnapshot(reused, clean)) {
+    const reused = recordState(recLo), clean = recordState(fresh);
+    if (!sameRecordState(reused, clean)) {
       assert.deepEqual(reused, clean, `${where}: the reused record differs from a fresh one`);
     }
     fresh = new PacketRecord();
   }
-}
-
-/**
- * The record's meaningful state: every scalar, and the used prefix of each
- * array (entries past a count are leftovers a reader never looks at).
- * A reused record and a fresh one must agree on it.
- */
-function meaningful(rec: PacketRecord): unknown[] {
-  const out: unknown[] = [];
-  const scalars = (o: object) => {
-    for (const [k, v] of Object.entries(o)) {
-      if (typeof v === "number" || typeof v === "boolean") out.push(k, v);
-    }
-  };
-  scalars(rec);
-  scalars(rec.dns);
-  scalars(rec.tls);
-  const tags = Math.min(rec.vlanCount, rec.vlanIds.length);
-  out.push([...rec.vlanIds.subarray(0, tags)], [...rec.vlanTpids.subarray(0, tags)]);
-  out.push([...rec.vlanPcps.subarray(0, tags)], [...rec.tcpSack.subarray(0, 2 * rec.tcpSackCount)]);
-  const d = rec.dns;
-  const nq = Math.min(d.qParsed, DNS_MAX_QUESTIONS);
-  for (const a of [d.qNameOff, d.qType, d.qClass]) out.push([...a.subarray(0, nq)]);
-  const nr = Math.min(d.rrCount, DNS_MAX_RRS);
-  for (const a of [d.rrSection, d.rrNameOff, d.rrType, d.rrClass, d.rrTtl, d.rrRdataOff]) {
-    out.push([...a.subarray(0, nr)]);
-  }
-  out.push([...d.rrRdataLen.subarray(0, nr)]);
-  return out;
-}
-
-function sameSnapshot(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i], y = b[i];
-    if (Array.isArray(x) && Array.isArray(y)) {
-      if (x.length !== y.length) return false;
-      for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-    } else if (x !== y) return false;
-  }
-  return true;
 }
 
 fixtureNames.forEach((file, i) => {

@@ -14,8 +14,8 @@ import { generateCapture } from "../../bench/gen_capture.ts";
 import { CaptureFileReader, NEXT_FRAME } from "../capture/capture_file_reader.ts";
 import { Frame } from "../capture/frame.ts";
 import { cat, ethernet, frameOf, ipv4, ipv6, tcp, udp, vlanTag } from "./_test_frames.ts";
+import { recordState } from "./_test_record_state.ts";
 import { decodeFastEthernet, decodeFrame, decodeFrameLayered } from "./decode.ts";
-import { DNS_MAX_QUESTIONS, DNS_MAX_RRS } from "./dns.ts";
 import { L_DNS, L_TCP, L_UDP, NET_IPV4, NET_IPV6, PacketRecord, ST_OK } from "./packet.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/", import.meta.url);
@@ -51,30 +51,16 @@ function fixtureFrames(): Frame[] {
   return out;
 }
 
-/** Everything a reader of the record can see, as a flat list. */
+/** Everything a reader of the record can see, and which buffer it reads. */
 function state(rec: PacketRecord): unknown[] {
-  const out: unknown[] = [];
-  const scalars = (o: object) => {
-    for (const [k, v] of Object.entries(o)) {
-      if (typeof v === "number" || typeof v === "boolean") out.push(k, v);
-    }
-  };
-  scalars(rec);
-  scalars(rec.dns);
-  scalars(rec.tls);
-  out.push(rec.frame, rec.buf, rec.view.byteOffset, rec.view.byteLength, rec.view.buffer);
-  const tags = Math.min(rec.vlanCount, rec.vlanIds.length);
-  out.push([...rec.vlanIds.subarray(0, tags)], [...rec.vlanTpids.subarray(0, tags)]);
-  out.push([...rec.vlanPcps.subarray(0, tags)], [...rec.tcpSack.subarray(0, 2 * rec.tcpSackCount)]);
-  const d = rec.dns;
-  const nq = Math.min(d.qParsed, DNS_MAX_QUESTIONS);
-  for (const a of [d.qNameOff, d.qType, d.qClass]) out.push([...a.subarray(0, nq)]);
-  const nr = Math.min(d.rrCount, DNS_MAX_RRS);
-  for (const a of [d.rrSection, d.rrNameOff, d.rrType, d.rrClass, d.rrTtl, d.rrRdataOff]) {
-    out.push([...a.subarray(0, nr)]);
-  }
-  out.push([...d.rrRdataLen.subarray(0, nr)]);
-  return out;
+  return [
+    ...recordState(rec),
+    rec.frame,
+    rec.buf,
+    rec.view.byteOffset,
+    rec.view.byteLength,
+    rec.view.buffer,
+  ];
 }
 
 function assertSameState(got: PacketRecord, want: PacketRecord, where: string): void {

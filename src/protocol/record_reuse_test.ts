@@ -39,14 +39,13 @@ import {
 import { decodeFrame, decodeFrameLayered } from "./decode.ts";
 import {
   decodeDns,
-  DNS_MAX_QUESTIONS,
-  DNS_MAX_RRS,
   DNS_SECTION_ADDITIONAL,
   DNS_SECTION_ANSWER,
   DNS_SECTION_AUTHORITY,
   DnsInfo,
 } from "./dns.ts";
 import { L_DNS, PacketRecord } from "./packet.ts";
+import { recordState, sameRecordState } from "./_test_record_state.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/", import.meta.url);
 
@@ -54,48 +53,9 @@ const FIXTURES = new URL("../../tests/fixtures/", import.meta.url);
 // what a reader of the record sees
 // ---------------------------------------------------------------------------
 
-/** Every scalar, and the used part of every array, as a flat list. */
-function state(rec: PacketRecord): unknown[] {
-  const out: unknown[] = [];
-  const scalars = (o: object) => {
-    for (const [k, v] of Object.entries(o)) {
-      if (typeof v === "number" || typeof v === "boolean") out.push(k, v);
-    }
-  };
-  scalars(rec);
-  scalars(rec.dns);
-  scalars(rec.tls);
-  const d = rec.dns;
-  // The header bits are getters (not enumerable fields).
-  out.push(d.qr, d.opcode, d.aa, d.tc, d.rd, d.ra, d.z, d.ad, d.cd);
-  const tags = Math.min(rec.vlanCount, rec.vlanIds.length);
-  out.push([...rec.vlanIds.subarray(0, tags)], [...rec.vlanTpids.subarray(0, tags)]);
-  out.push([...rec.vlanPcps.subarray(0, tags)], [...rec.tcpSack.subarray(0, 2 * rec.tcpSackCount)]);
-  const nq = Math.min(d.qParsed, DNS_MAX_QUESTIONS);
-  for (const a of [d.qNameOff, d.qType, d.qClass]) out.push([...a.subarray(0, nq)]);
-  const nr = Math.min(d.rrCount, DNS_MAX_RRS);
-  for (const a of [d.rrSection, d.rrNameOff, d.rrType, d.rrClass, d.rrTtl, d.rrRdataOff]) {
-    out.push([...a.subarray(0, nr)]);
-  }
-  out.push([...d.rrRdataLen.subarray(0, nr)]);
-  return out;
-}
-
 /** The record as the tool shows it: `--json` and the summary line. */
 function shown(rec: PacketRecord): string {
   return JSON.stringify(packetToJson(rec)) + "\n" + formatPacketLine(rec);
-}
-
-function sameState(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i], y = b[i];
-    if (Array.isArray(x) && Array.isArray(y)) {
-      if (x.length !== y.length) return false;
-      for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-    } else if (x !== y) return false;
-  }
-  return true;
 }
 
 /** What a fresh record holds after decoding `f` (both decoders must agree). */
@@ -109,9 +69,13 @@ function wantOf(f: Frame, where: string): Want {
   decodeFrameLayered(f, a);
   const b = new PacketRecord();
   decodeFrame(f, b);
-  const want = { state: state(a), shown: shown(a) };
-  if (!sameState(state(b), want.state)) {
-    assert.deepEqual(state(b), want.state, `${where}: decodeFrame != layered on a fresh record`);
+  const want = { state: recordState(a), shown: shown(a) };
+  if (!sameRecordState(recordState(b), want.state)) {
+    assert.deepEqual(
+      recordState(b),
+      want.state,
+      `${where}: decodeFrame != layered on a fresh record`,
+    );
   }
   assert.equal(shown(b), want.shown, where);
   return want;
@@ -512,12 +476,12 @@ function checkPairs(before: Case[], after: Case[], shownToo: boolean): number {
         // 1: decodeFrame twice, A read in between;
         // 2: decodeFrame then decodeFrameLayered (reset()).
         decodeFrame(a.frame, rec);
-        if (mode === 1) state(rec);
+        if (mode === 1) recordState(rec);
         if (mode === 2) decodeFrameLayered(b.frame, rec);
         else decodeFrame(b.frame, rec);
-        const got = state(rec);
+        const got = recordState(rec);
         const where = `${a.name} then ${b.name} (mode ${mode})`;
-        if (!sameState(got, b.want.state)) assert.deepEqual(got, b.want.state, where);
+        if (!sameRecordState(got, b.want.state)) assert.deepEqual(got, b.want.state, where);
         if (shownToo && mode !== 1) assert.equal(shown(rec), b.want.shown, where);
         n++;
       }
