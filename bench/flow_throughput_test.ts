@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { fixture } from "../tests/_fixtures.ts";
+import { tshark, tsharkFields } from "../tests/_tshark.ts";
 import { ArgReader, netscopeCommand, parseSummary } from "./_bench_util.ts";
 import { countArgusRecords, countConversations } from "./flow_throughput.ts";
 
@@ -25,23 +26,14 @@ async function run(cmd: string[]): Promise<string> {
 
 /** Distinct tcp.stream and udp.stream numbers tshark gives the file's packets. */
 async function tsharkStreams(path: string): Promise<{ tcp: number; udp: number }> {
-  const out = await run([
-    "tshark",
-    "-n",
-    "-r",
-    path,
-    "-T",
-    "fields",
-    "-e",
-    "tcp.stream",
-    "-e",
-    "udp.stream",
-  ]);
+  const out = await tsharkFields(path, ["tcp.stream", "udp.stream"], {
+    extraArgs: ["-n"],
+    check: true,
+  });
   const tcp = new Set<string>(), udp = new Set<string>();
-  for (const line of out.split("\n")) {
-    const [t, u] = line.split("\t");
-    if (t !== undefined && t !== "") tcp.add(t);
-    if (u !== undefined && u !== "") udp.add(u);
+  for (const [t, u] of out.rows.map((row) => row.map((occ) => occ.join(",")))) {
+    if (t !== "") tcp.add(t!);
+    if (u !== "") udp.add(u!);
   }
   return { tcp: tcp.size, udp: udp.size };
 }
@@ -49,7 +41,9 @@ async function tsharkStreams(path: string): Promise<{ tcp: number; udp: number }
 for (const name of ["chrome-34-google.pcap", "DnsPackets.pcap", "synscan.pcap", "tls.pcap"]) {
   Deno.test(`countConversations: ${name} has one row per tshark stream`, async () => {
     const path = fixture(name);
-    const conv = await run(["tshark", "-n", "-q", "-r", path, "-z", "conv,tcp", "-z", "conv,udp"]);
+    const conv = (await tshark(["-n", "-q", "-r", path, "-z", "conv,tcp", "-z", "conv,udp"], {
+      check: true,
+    })).stdout;
     const got = countConversations(conv);
     assert.deepEqual(got, await tsharkStreams(path));
     assert.ok(got.tcp + got.udp > 0);
@@ -77,8 +71,7 @@ Deno.test("countConversations: rows outside the two tables are not counted", () 
 
 Deno.test("parseSummary: NetScope's summary of a fixture, with and without flows", async () => {
   const path = fixture("chrome-34-google.pcap");
-  const frames = (await run(["tshark", "-r", path, "-T", "fields", "-e", "frame.number"]))
-    .split("\n").filter((l) => l !== "").length;
+  const frames = (await tsharkFields(path, ["frame.number"], { check: true })).rows.length;
   const ns = netscopeCommand();
   const plain = parseSummary(await run([...ns, "-r", path, "--quiet"]));
   assert.notEqual(plain, null);

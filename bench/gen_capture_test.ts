@@ -14,6 +14,7 @@ import { decodeFrame } from "../src/protocol/decode.ts";
 import { L_DNS, L_IPV6, L_TLS, L_VLAN, PacketRecord } from "../src/protocol/packet.ts";
 import { tlsAlpn, tlsSni } from "../src/protocol/tls.ts";
 import { captureFileName, generateCapture, type GenStats } from "./gen_capture.ts";
+import { tsharkFields } from "../tests/_tshark.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** The permissions of `deno task capture`. */
@@ -49,32 +50,21 @@ const FIELDS = [
 type Row = Record<typeof FIELDS[number], string>;
 
 async function tsharkRows(path: string): Promise<Row[]> {
-  const args = [
-    "-n",
-    "-o",
-    "ip.check_checksum:TRUE",
-    "-o",
-    "tcp.check_checksum:TRUE",
-    "-o",
-    "udp.check_checksum:TRUE",
-    "-r",
-    path,
-    "-T",
-    "fields",
-    "-E",
-    "separator=/t",
-    "-E",
-    "quote=n",
-  ];
-  for (const f of FIELDS) args.push("-e", f);
-  const out = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" }).output();
-  const stderr = new TextDecoder().decode(out.stderr).replace(/^Running as user .*\n/m, "");
+  const out = await tsharkFields(path, FIELDS, {
+    extraArgs: ["-n"],
+    prefs: {
+      "ip.check_checksum": "TRUE",
+      "tcp.check_checksum": "TRUE",
+      "udp.check_checksum": "TRUE",
+    },
+  });
+  const stderr = out.stderr.replace(/^Running as user .*\n/m, "");
   assert.equal(out.code, 0, stderr);
   assert.equal(stderr, "");
-  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l !== "").map((l) => {
-    const cols = l.split("\t");
+  return out.rows.map((cols) => {
     const row = {} as Row;
-    FIELDS.forEach((f, i) => (row[f] = cols[i] ?? ""));
+    // tshark's default text: a field's occurrences joined by ",".
+    FIELDS.forEach((f, i) => (row[f] = cols[i]!.join(",")));
     return row;
   });
 }

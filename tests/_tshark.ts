@@ -3,6 +3,14 @@
  * its `-T fields` output, and format NetScope's decoded values the way
  * tshark prints them (dotted IPv4, RFC 5952 IPv6, decimal numbers).
  *
+ * Every test that runs tshark goes through this module:
+ * - {@link tsharkFields}: `-T fields` output parsed into one row per frame,
+ *   each field's occurrences split out; preferences, display filter and
+ *   occurrence mode are given per call.
+ * - {@link tshark}: a raw run for everything else (`-z` statistics, `--version`).
+ * - {@link haveTshark}: whether the binary is there.
+ * - {@link runTshark}: the decoder differential's fixed field set and preferences.
+ *
  * @module
  */
 
@@ -68,16 +76,109 @@ export type TsharkField = typeof TSHARK_FIELDS[number];
 /** One frame as tshark printed it: every field's occurrences, in order. */
 export type TsharkFrame = Record<TsharkField, string[]>;
 
-/** Whether a tshark binary is on the PATH. */
+/** What one tshark run printed, and how it exited. */
+export interface TsharkOutput {
+  stdout: string;
+  stderr: string;
+  /** The exit code (tshark exits 2 on a file cut mid-record, after printing what it read). */
+  code: number;
+}
+
+/** Options of {@link tshark} and {@link tsharkFields}. */
+export interface TsharkOptions {
+  /**
+   * Throw when tshark exits non-zero (the error carries the exit code and
+   * stderr). Off by default: most callers read captures cut short on purpose.
+   */
+  check?: boolean;
+}
+
+/**
+ * Runs tshark with `args` exactly as given and returns its output, whatever
+ * the exit code (unless `check`). Throws when there is no tshark binary.
+ * For what `-T fields` cannot express: `-z` statistics (conversation tables,
+ * io,stat), `--version`.
+ */
+export async function tshark(args: string[], opts: TsharkOptions = {}): Promise<TsharkOutput> {
+  const out = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" })
+    .output();
+  const dec = new TextDecoder();
+  const res = { stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr), code: out.code };
+  if (opts.check && res.code !== 0) {
+    throw new Error(`tshark ${args.join(" ")}: exit code ${res.code}\n${res.stderr}`);
+  }
+  return res;
+}
+
+/** Options of {@link tsharkFields}. */
+export interface TsharkFieldsOptions extends TsharkOptions {
+  /**
+   * Preferences, each passed as `-o name:value` in this order. No defaults:
+   * every call site states (and comments) the ones its comparison needs.
+   */
+  prefs?: Record<string, string>;
+  /** A display filter (`-Y`): only the frames it matches are printed. */
+  filter?: string;
+  /** Further arguments placed first, e.g. `-n` or `--enable-protocol communityid`. */
+  extraArgs?: string[];
+  /**
+   * Which occurrences of a field tshark prints (`-E occurrence=`): `"a"` all
+   * (the default), `"f"` the first, `"l"` the last, or a 1-based index.
+   */
+  occurrence?: "a" | "f" | "l" | number;
+}
+
+/**
+ * One frame of `-T fields` output: per requested field, in order, the
+ * occurrences tshark printed (`[]` when the frame has none). A field
+ * repeats in tunnelled or quoted packets (outermost first) and for lists
+ * (TLS cipher suites, DNS answers).
+ */
+export type TsharkRow = string[][];
+
+/** Separates a field's occurrences; a byte no printed value holds. */
+const AGGREGATOR = "\u0001";
+
+/**
+ * Runs `tshark -r path -T fields -e <fields...>` and returns one
+ * {@link TsharkRow} per frame printed, in frame order, with the run's stderr
+ * and exit code. The occurrences are split exactly (tshark joins them with an
+ * aggregator byte no value contains); a caller comparing against tshark's
+ * default `,`-joined text joins them back with `join(",")`.
+ *
+ * The command line is `[...extraArgs, -o prefs..., -r path, -Y filter,
+ * -T fields, -E separator=/t, -E occurrence=…, -E aggregator=…, -E quote=n,
+ * -e fields...]`. A non-zero exit is tolerated unless `check`.
+ */
+export async function tsharkFields(
+  path: string,
+  fields: readonly string[],
+  opts: TsharkFieldsOptions = {},
+): Promise<{ rows: TsharkRow[]; stderr: string; code: number }> {
+  const args = [...(opts.extraArgs ?? [])];
+  for (const [name, value] of Object.entries(opts.prefs ?? {})) args.push("-o", `${name}:${value}`);
+  args.push("-r", path);
+  if (opts.filter !== undefined) args.push("-Y", opts.filter);
+  args.push("-T", "fields", "-E", "separator=/t", "-E", `occurrence=${opts.occurrence ?? "a"}`);
+  args.push("-E", `aggregator=${AGGREGATOR}`, "-E", "quote=n");
+  for (const f of fields) args.push("-e", f);
+  const out = await tshark(args, opts);
+  const lines = out.stdout.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const rows = lines.map((line) => {
+    const cols = line.split("\t");
+    return fields.map((_, i) => {
+      const v = cols[i] ?? "";
+      return v === "" ? [] : v.split(AGGREGATOR);
+    });
+  });
+  return { rows, stderr: out.stderr, code: out.code };
+}
+
+/** Whether a tshark binary is on the PATH (and runs). */
 export async function haveTshark(): Promise<boolean> {
   try {
-    const out = await new Deno.Command("tshark", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return out.success;
+    return (await tshark(["--version"])).code === 0;
   } catch {
     return false;
   }
@@ -101,48 +202,22 @@ export async function haveTshark(): Promise<boolean> {
  * returned for the caller to inspect.
  */
 export async function runTshark(path: string): Promise<{ frames: TsharkFrame[]; stderr: string }> {
-  const args = [
-    "-n",
-    "-o",
-    "tcp.relative_sequence_numbers:FALSE",
-    "-o",
-    "ip.defragment:FALSE",
-    "-o",
-    "ipv6.defragment:FALSE",
-    "-o",
-    "tcp.desegment_tcp_streams:FALSE",
-    "-o",
-    "tcp.analyze_sequence_numbers:FALSE",
-    "-o",
-    "ip.check_checksum:TRUE",
-    "-r",
-    path,
-    "-T",
-    "fields",
-    "-E",
-    "separator=/t",
-    "-E",
-    "occurrence=a",
-    "-E",
-    "aggregator=\u0001",
-    "-E",
-    "quote=n",
-  ];
-  for (const f of TSHARK_FIELDS) args.push("-e", f);
-  const out = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  const frames: TsharkFrame[] = [];
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const cols = line.split("\t");
+  const { rows, stderr } = await tsharkFields(path, TSHARK_FIELDS, {
+    extraArgs: ["-n"],
+    prefs: {
+      "tcp.relative_sequence_numbers": "FALSE",
+      "ip.defragment": "FALSE",
+      "ipv6.defragment": "FALSE",
+      "tcp.desegment_tcp_streams": "FALSE",
+      "tcp.analyze_sequence_numbers": "FALSE",
+      "ip.check_checksum": "TRUE",
+    },
+  });
+  const frames = rows.map((row) => {
     const fr = {} as TsharkFrame;
-    for (let i = 0; i < TSHARK_FIELDS.length; i++) {
-      const v = cols[i] ?? "";
-      fr[TSHARK_FIELDS[i]!] = v === "" ? [] : v.split("\u0001");
-    }
-    frames.push(fr);
-  }
+    TSHARK_FIELDS.forEach((f, i) => (fr[f] = row[i]!));
+    return fr;
+  });
   return { frames, stderr };
 }
 

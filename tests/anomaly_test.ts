@@ -47,7 +47,7 @@ import {
 } from "../src/analysis/_test_anomaly.ts";
 import type { AnomalySettings } from "../src/cli/config.ts";
 import { fixture } from "./_fixtures.ts";
-import { haveTshark } from "./_tshark.ts";
+import { haveTshark, tsharkFields } from "./_tshark.ts";
 
 const FIXTURE_DIR = new URL("./fixtures/", import.meta.url);
 
@@ -318,14 +318,11 @@ interface TsharkPacket {
  * the failed-contact rule any packet moves time on.
  */
 async function tsharkPackets(name: string): Promise<TsharkPacket[]> {
-  const args = ["-r", fixture(name), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"];
-  for (const f of TSHARK_ANOMALY_FIELDS) args.push("-e", f);
-  const out = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "null" }).output();
+  const { rows } = await tsharkFields(fixture(name), TSHARK_ANOMALY_FIELDS, { occurrence: "f" });
   const packets: TsharkPacket[] = [];
-  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
-    if (line === "") continue;
-    const [epoch, protos, s4, d4, s6, d6, flags, tport, uport, tsport, usport, adId, vlanId] = line
-      .split("\t");
+  for (const row of rows) {
+    const [epoch, protos, s4, d4, s6, d6, flags, tport, uport, tsport, usport, adId, vlanId] = row
+      .map((occ) => occ[0] ?? "");
     const [secText, fracText = "0"] = epoch!.split(".");
     const sec = Number(secText), nsec = Number(fracText.padEnd(9, "0").slice(0, 9));
     const layers = protos!.split(":");

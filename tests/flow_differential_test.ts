@@ -43,7 +43,7 @@ import { FlowTable } from "../src/flow/flow_table.ts";
 import { IPPROTO_SCTP } from "../src/flow/flow_key.ts";
 import { decodeFrame } from "../src/protocol/decode.ts";
 import { NET_IPV4, PacketRecord } from "../src/protocol/packet.ts";
-import { formatIpv4, formatIpv6, haveTshark } from "./_tshark.ts";
+import { formatIpv4, formatIpv6, haveTshark, tshark, tsharkFields } from "./_tshark.ts";
 import {
   FLOW_DIFFERENTIAL_EXCEPTIONS,
   type FlowDifferentialException,
@@ -66,13 +66,6 @@ const fixtureNames = [...Deno.readDirSync(FIXTURES)]
 
 // ---------------------------------------------------------------------------
 // tshark side
-
-/** Runs tshark; a non-zero exit is tolerated (a file cut mid-record exits 2). */
-async function tshark(args: string[]): Promise<string> {
-  const out = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  return new TextDecoder().decode(out.stdout);
-}
 
 /** One direction of a conversation: frames and bytes sent by one endpoint. */
 interface Side {
@@ -174,7 +167,8 @@ async function exactDirections(
     cols.push(`COUNT(frame)frame && ${filter}`, `SUM(frame.len)frame.len && ${filter}`);
   }
   args.push("-z", "io,stat,0," + cols.join(","));
-  const text = await tshark(args);
+  // A non-zero exit is tolerated (a file cut mid-record exits 2).
+  const text = (await tshark(args)).stdout;
   const row = text.split("\n").find((l) => l.includes("<>"));
   assert.ok(row !== undefined, `io,stat printed no interval row for ${path}`);
   const nums = row.split("|").slice(2).map((x) => x.trim()).filter((x) => x !== "")
@@ -185,26 +179,11 @@ async function exactDirections(
 
 /** tshark's Community ID per frame number ("" when it has none). */
 async function tsharkCommunityIds(path: string): Promise<Map<number, string>> {
-  const text = await tshark([
-    "-n",
-    ...REASSEMBLY_OFF,
-    "--enable-protocol",
-    "communityid",
-    "-r",
-    path,
-    "-T",
-    "fields",
-    "-e",
-    "frame.number",
-    "-e",
-    "communityid",
-  ]);
+  const { rows } = await tsharkFields(path, ["frame.number", "communityid"], {
+    extraArgs: ["-n", ...REASSEMBLY_OFF, "--enable-protocol", "communityid"],
+  });
   const out = new Map<number, string>();
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const [n, id] = line.split("\t");
-    out.set(Number(n), id ?? "");
-  }
+  for (const [n, id] of rows) out.set(Number(n!.join(",")), id!.join(","));
   return out;
 }
 
@@ -391,7 +370,8 @@ for (const file of fixtureNames) {
       const path = new URL(file, FIXTURES).pathname;
       const mine = FLOW_DIFFERENTIAL_EXCEPTIONS.filter((e) => e.file === file);
       const [convText, cids, run] = await Promise.all([
-        tshark(["-n", ...REASSEMBLY_OFF, "-r", path, "-q", "-z", "conv,tcp", "-z", "conv,udp"]),
+        tshark(["-n", ...REASSEMBLY_OFF, "-r", path, "-q", "-z", "conv,tcp", "-z", "conv,udp"])
+          .then((r) => r.stdout),
         tsharkCommunityIds(path),
         runNetscope(path),
       ]);

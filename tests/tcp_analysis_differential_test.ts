@@ -51,7 +51,7 @@ import {
 import { decodeFrame } from "../src/protocol/decode.ts";
 import { IPPROTO_TCP, NET_IPV4, NET_IPV6, PacketRecord } from "../src/protocol/packet.ts";
 import { cat, ethernet, ipv4, ipv6, tcp } from "../src/protocol/_test_frames.ts";
-import { haveTshark } from "./_tshark.ts";
+import { haveTshark, tsharkFields } from "./_tshark.ts";
 import {
   TCP_ANALYSIS_EXCEPTIONS,
   type TcpAnalysisException,
@@ -194,30 +194,19 @@ export async function runTsharkTcp(path: string): Promise<Map<number, TsharkTcp>
     "tcp.analysis.out_of_order",
     "tcp.analysis.initial_rtt",
   ];
-  const args = [
-    "-n",
-    "-o",
-    "tcp.relative_sequence_numbers:FALSE",
-    "-o",
-    "tcp.analyze_sequence_numbers:TRUE",
-    "-o",
-    "tcp.fastrt_supersedes_ooo:TRUE",
-    "-r",
-    path,
-    "-T",
-    "fields",
-    "-E",
-    "separator=/t",
-    "-E",
-    "occurrence=f",
-  ];
-  for (const f of fields) args.push("-e", f);
-  const out = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" }).output();
+  const { rows } = await tsharkFields(path, fields, {
+    extraArgs: ["-n"],
+    prefs: {
+      "tcp.relative_sequence_numbers": "FALSE",
+      "tcp.analyze_sequence_numbers": "TRUE",
+      "tcp.fastrt_supersedes_ooo": "TRUE",
+    },
+    occurrence: "f",
+  });
   const map = new Map<number, TsharkTcp>();
-  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
-    if (line === "") continue;
-    const c = line.split("\t");
-    if (c[1] === undefined || c[1] === "") continue;
+  for (const row of rows) {
+    const c = row.map((occ) => occ[0] ?? "");
+    if (c[1] === "") continue;
     map.set(Number(c[0]), {
       stream: Number(c[1]),
       retrans: c[2] !== "" || c[3] !== "" || c[4] !== "",
@@ -230,7 +219,7 @@ export async function runTsharkTcp(path: string): Promise<Map<number, TsharkTcp>
         ? TCP_EV_RETRANSMISSION
         : 0,
       ooo: c[5] !== "",
-      initialRtt: c[6] === undefined || c[6] === "" ? NaN : Number(c[6]),
+      initialRtt: c[6] === "" ? NaN : Number(c[6]),
     });
   }
   return map;

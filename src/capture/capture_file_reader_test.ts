@@ -5,6 +5,7 @@ import { CaptureFileError } from "./capture_file_error.ts";
 import { Frame } from "./frame.ts";
 import { NEXT_EOF, NEXT_ERROR, NEXT_FRAME, NEXT_NEED_DATA } from "./read_status.ts";
 import { type CollectedRun, collectFrames, PcapngBuilder } from "./capture_test_support.ts";
+import { tsharkFields } from "../../tests/_tshark.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/", import.meta.url);
 
@@ -31,34 +32,17 @@ interface TsharkRow {
 
 /** Runs tshark over `path`: one row per frame, plus whether tshark reported an error. */
 async function tshark(path: string): Promise<{ rows: TsharkRow[]; ok: boolean; stderr: string }> {
-  const out = await new Deno.Command("tshark", {
-    args: [
-      "-r",
-      path,
-      "-o",
-      "frame.generate_md5_hash:TRUE",
-      "-T",
-      "fields",
-      "-e",
-      "frame.number",
-      "-e",
-      "frame.time_epoch",
-      "-e",
-      "frame.interface_id",
-      "-e",
-      "frame.cap_len",
-      "-e",
-      "frame.len",
-      "-e",
-      "frame.md5_hash",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await tsharkFields(path, [
+    "frame.number",
+    "frame.time_epoch",
+    "frame.interface_id",
+    "frame.cap_len",
+    "frame.len",
+    "frame.md5_hash",
+  ], { prefs: { "frame.generate_md5_hash": "TRUE" } });
   const rows: TsharkRow[] = [];
-  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
-    if (line === "") continue;
-    const [num, epoch, ifId, cap, len, md5] = line.split("\t");
+  for (const row of out.rows) {
+    const [num, epoch, ifId, cap, len, md5] = row.map((occ) => occ.join(","));
     // tshark prints seconds "." nanoseconds zero-padded to 9 digits, without
     // normalising a nanosecond field >= 10^9 (fuzz-2021-10-13.pcap has one).
     const [s, frac] = epoch.split(".");
@@ -73,7 +57,7 @@ async function tshark(path: string): Promise<{ rows: TsharkRow[]; ok: boolean; s
       md5,
     });
   }
-  return { rows, ok: out.success, stderr: new TextDecoder().decode(out.stderr) };
+  return { rows, ok: out.code === 0, stderr: out.stderr };
 }
 
 function epochString(sec: number, nsec: number): string {

@@ -27,6 +27,7 @@ import {
 } from "./dns.ts";
 import { ST_MALFORMED, ST_OK, ST_TRUNCATED } from "./packet.ts";
 import { fixture } from "../../tests/_fixtures.ts";
+import { tsharkFields } from "../../tests/_tshark.ts";
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -350,31 +351,27 @@ const TS_FIELDS = [
 
 async function tsharkDns(file: string, tcp: boolean): Promise<TsharkDns[]> {
   const t = tcp ? "tcp" : "udp";
-  const args = ["-r", fixture(file), "-Y", `dns && ${t}`, "-T", "fields", "-E", "aggregator=|"];
-  args.push("-E", "occurrence=a");
-  for (const f of [`frame.number`, `${t}.srcport`, `${t}.dstport`]) args.push("-e", f);
-  args.push("-e", tcp ? "tcp.len" : "udp.length", "-e", `${t}.payload`);
-  for (const f of TS_FIELDS) args.push("-e", f);
-  const out = await run("tshark", args);
+  const fields = [`frame.number`, `${t}.srcport`, `${t}.dstport`];
+  fields.push(tcp ? "tcp.len" : "udp.length", `${t}.payload`, ...TS_FIELDS);
+  const out = await tsharkFields(fixture(file), fields, { filter: `dns && ${t}`, check: true });
   const rows: TsharkDns[] = [];
-  for (const line of out.split("\n")) {
-    if (line === "") continue;
-    const c = line.split("\t");
+  for (const row of out.rows) {
     // Tunnelled packets (GRE) list the outer and inner values: take the innermost.
-    const last = (s: string) => s.split("|").pop() ?? "";
-    let payload = fromHex(last(c[4]));
-    let wireLen = Number(last(c[3])) - 8;
+    const last = (occ: string[]) => occ[occ.length - 1] ?? "";
+    let payload = fromHex(last(row[4]));
+    let wireLen = Number(last(row[3])) - 8;
     if (tcp) {
       wireLen = (payload[0] << 8) | payload[1];
       payload = payload.subarray(2);
     }
     rows.push({
-      frame: Number(c[0]),
-      sport: Number(last(c[1])),
-      dport: Number(last(c[2])),
+      frame: Number(row[0].join("|")),
+      sport: Number(last(row[1])),
+      dport: Number(last(row[2])),
       wireLen,
       payload,
-      fields: c.slice(5),
+      // tshark's text per field: its occurrences joined by "|".
+      fields: row.slice(5).map((occ) => occ.join("|")),
     });
   }
   return rows;

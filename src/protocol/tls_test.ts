@@ -14,17 +14,11 @@ import {
   tlsVersionName,
 } from "./tls.ts";
 import { fixture } from "../../tests/_fixtures.ts";
+import { tsharkFields, type TsharkRow } from "../../tests/_tshark.ts";
 
 // ---------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------
-
-/** tshark's output; `lenient` accepts a non-zero exit (a capture file cut short). */
-async function tshark(args: string[], lenient = false): Promise<string> {
-  const r = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "null" }).output();
-  if (!r.success && !lenient) throw new Error(`Cannot run tshark: exit code ${r.code}`);
-  return new TextDecoder().decode(r.stdout);
-}
 
 function fromHex(h: string): Uint8Array {
   const out = new Uint8Array(h.length >> 1);
@@ -290,21 +284,21 @@ async function clientHelloPayloads(): Promise<
   const files = [...Deno.readDirSync(fixture("."))].map((e) => e.name)
     .filter((n) => /\.pcap(ng)?$/.test(n) && !n.startsWith("pcap-invalid")).sort();
   // A few tshark processes at a time, results kept in file order.
-  const texts: string[] = new Array(files.length);
+  const perFile: TsharkRow[][] = new Array(files.length);
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
       const i = next++;
-      const args = ["-r", fixture(files[i]), "-Y", CH_FILTER, "-T", "fields"];
-      args.push("-e", "frame.number", "-e", "tcp.payload");
-      texts[i] = await tshark(args, true);
+      // A non-zero exit is accepted (a capture file cut short).
+      perFile[i] = (await tsharkFields(fixture(files[i]), ["frame.number", "tcp.payload"], {
+        filter: CH_FILTER,
+      })).rows;
     }
   };
   await Promise.all([worker(), worker(), worker(), worker(), worker(), worker()]);
   files.forEach((file, i) => {
-    for (const line of texts[i].split("\n")) {
-      if (line === "") continue;
-      const [n, h] = line.split("\t");
+    for (const row of perFile[i]) {
+      const [n, h] = row.map((occ) => occ.join(","));
       out.push({ file, frame: Number(n), payload: fromHex(h) });
     }
   });
@@ -344,11 +338,12 @@ Deno.test({
     let rows: string[][];
     try {
       await Deno.writeFile(path, tcpPcap(found.map((f) => f.payload)));
-      const args = ["-r", path, "-o", "tcp.desegment_tcp_streams:FALSE"];
-      args.push("-o", "tls.desegment_ssl_records:FALSE", "-T", "fields");
-      args.push("-E", "aggregator=|", "-E", "occurrence=a", "-e", "frame.number");
-      for (const f of TS_FIELDS) args.push("-e", f);
-      rows = (await tshark(args)).split("\n").filter((l) => l !== "").map((l) => l.split("\t"));
+      const ts = await tsharkFields(path, ["frame.number", ...TS_FIELDS], {
+        prefs: { "tcp.desegment_tcp_streams": "FALSE", "tls.desegment_ssl_records": "FALSE" },
+        check: true,
+      });
+      // tshark's text per field: its occurrences joined by "|".
+      rows = ts.rows.map((row) => row.map((occ) => occ.join("|")));
     } finally {
       await Deno.remove(path);
     }
@@ -381,19 +376,22 @@ Deno.test({
     "tls: ClientHello over 12 segments (tls_with_huge_ch.pcapng): first segment vs tshark's reassembly",
   fn: async () => {
     const file = fixture("tls_with_huge_ch.pcapng");
-    const first =
-      (await tshark(["-r", file, "-Y", "frame.number == 8", "-T", "fields", "-e", "tcp.payload"]))
-        .trim();
-    const p = fromHex(first);
+    const [first] = (await tsharkFields(file, ["tcp.payload"], {
+      filter: "frame.number == 8",
+      check: true,
+    })).rows;
+    const p = fromHex(first?.[0]?.join(",") ?? "");
     assert.equal(p.length, 1024);
     const info = new TlsInfo();
     assert.equal(decodeTlsClientHello(p, 0, p.length, info), TLS_CLIENT_HELLO);
     assert.equal(info.truncated, true);
     assert.equal(info.handshakeLen, 11414);
     // tshark reassembles the 11,423-byte record and reports it at frame 27.
-    const args = ["-r", file, "-Y", "frame.number == 27", "-T", "fields", "-E", "aggregator=|"];
-    for (const f of TS_FIELDS) args.push("-e", f);
-    const ts = (await tshark(args)).trim().split("\t");
+    const [row] = (await tsharkFields(file, TS_FIELDS, {
+      filter: "frame.number == 27",
+      check: true,
+    })).rows;
+    const ts = (row ?? []).map((occ) => occ.join("|"));
     assert.equal(ts[8], ""); // no SNI in either
     assert.equal(tlsSni(p, info), "");
     assert.deepEqual(tlsCipherSuites(p, info).map(hex4).join("|"), ts[4]);
