@@ -48,6 +48,7 @@ import {
 import type { AnomalySettings } from "../src/cli/config.ts";
 import { fixture } from "./_fixtures.ts";
 import { haveTshark, tsharkFields } from "./_tshark.ts";
+import { prng as rng } from "./_prng.ts";
 
 const FIXTURE_DIR = new URL("./fixtures/", import.meta.url);
 
@@ -458,18 +459,6 @@ Deno.test({
     }
   },
 });
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 Deno.test("anomalies: random traffic, low thresholds, reference rule: detectors equal the model", () => {
   let totalFloods = 0, totalScans = 0;

@@ -33,24 +33,13 @@ import { DNS_MAX_QUESTIONS, DNS_MAX_RRS, type DnsInfo } from "../src/protocol/dn
 import { PacketRecord } from "../src/protocol/packet.ts";
 import { recordState, sameRecordState } from "../src/protocol/_test_record_state.ts";
 import type { TlsInfo } from "../src/protocol/tls.ts";
+import { prng as mulberry32 } from "./_prng.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 const fixtureNames = [...Deno.readDirSync(FIXTURES)]
   .map((e) => e.name)
   .filter((n) => n.endsWith(".pcap") || n.endsWith(".pcapng"))
   .sort();
-
-/** mulberry32: a small seeded PRNG (32-bit state), uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A frame as read from the full file: where it lies and its metadata. */
 interface FrameInfo {

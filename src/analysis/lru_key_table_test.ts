@@ -1,17 +1,6 @@
 import assert from "node:assert/strict";
 import { LruKeyTable } from "./lru_key_table.ts";
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from "../../tests/_prng.ts";
 
 /** Keys of a list from head (most recent) to tail, as "k0/k4" strings. */
 function listKeys(t: LruKeyTable, list: number): string[] {

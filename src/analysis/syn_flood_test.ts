@@ -5,6 +5,7 @@ import { defaultSynFlood, SYN, SYN_ACK, SynthPacket, v4 } from "./_test_anomaly.
 import type { SynFloodSettings } from "../cli/config.ts";
 import { SynFloodDetector, synFloodSourceCap } from "./syn_flood.ts";
 import { WINDOW_BUCKETS, WindowClock } from "./window_clock.ts";
+import { prng as rng } from "../../tests/_prng.ts";
 
 const TARGET = v4("10.0.0.5");
 /** Source number i → a distinct address in 198.18.0.0/15 (RFC 2544 benchmarking). */
@@ -386,18 +387,6 @@ class CappedFloodModel {
     }
     return null;
   }
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 Deno.test("SYN flood: caps, evictions, growth, inline and spilled sources equal a plain model", () => {

@@ -20,6 +20,7 @@ import {
   vlanTag,
 } from "../protocol/_test_frames.ts";
 import type { PacketRecord } from "../protocol/packet.ts";
+export { prng } from "../../tests/_prng.ts";
 
 /** What a test packet is made of. */
 export interface TestPacket {
@@ -112,15 +113,4 @@ export function arpPacket(): PacketRecord {
 /** The same packet in the other direction. */
 export function reversed(p: TestPacket): TestPacket {
   return { ...p, src: p.dst, dst: p.src, sport: p.dport, dport: p.sport };
-}
-
-/** A small deterministic PRNG (mulberry32) for property tests; returns [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -17,6 +17,7 @@ import { cat, ethernet, frameOf, ipv4, ipv6, tcp, udp, vlanTag } from "./_test_f
 import { recordState } from "./_test_record_state.ts";
 import { decodeFastEthernet, decodeFrame, decodeFrameLayered } from "./decode.ts";
 import { L_DNS, L_TCP, L_UDP, NET_IPV4, NET_IPV6, PacketRecord, ST_OK } from "./packet.ts";
+import { prng } from "../../tests/_prng.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/", import.meta.url);
 
@@ -74,18 +75,6 @@ function assertSameState(got: PacketRecord, want: PacketRecord, where: string): 
     }
     if (x !== y) assert.deepEqual(a, b, where);
   }
-}
-
-/** Mulberry32: a small seeded PRNG, so every run checks the same variants. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Damaged copies of `f`: a snaplen cut, a short wire length, header byte flips. */

@@ -15,6 +15,7 @@ import {
 } from "./tls.ts";
 import { fixture } from "../../tests/_fixtures.ts";
 import { tsharkFields, type TsharkRow } from "../../tests/_tshark.ts";
+import { prng } from "../../tests/_prng.ts";
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -24,17 +25,6 @@ function fromHex(h: string): Uint8Array {
   const out = new Uint8Array(h.length >> 1);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16);
   return out;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Every field of TlsInfo, offsets made relative to `base`. */
