@@ -270,35 +270,69 @@ export interface CollectedRun {
   fills: number;
 }
 
+/** A copy of the frame `next()` just returned (its bytes too). */
+function copyFrame(f: Frame): CollectedFrame {
+  return {
+    number: f.number,
+    fileOffset: f.fileOffset,
+    tsSec: f.tsSec,
+    tsNsec: f.tsNsec,
+    capLen: f.capLen,
+    wireLen: f.wireLen,
+    linkType: f.linkType,
+    ifIndex: f.ifIndex,
+    data: f.buf.slice(f.offset, f.offset + f.capLen),
+  };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Runs the lead's loop over `r` to the end, copying every frame. Asserts the
  * status protocol as it goes: NEXT_NEED_DATA only while fill() can still
  * deliver, and next() after a false fill() ends the input.
+ *
+ * With `hold`, each frame goes into its own `Frame` and is kept (as
+ * offline_run keeps a batch) until the next fill(): just before each fill(),
+ * and at the end, every frame handed out since the previous fill() must
+ * still show the bytes it had when next() returned it.
  */
-export async function collectFrames(r: CaptureFileReader): Promise<CollectedRun> {
-  const f = new Frame();
+export async function collectFrames(
+  r: CaptureFileReader,
+  opts: { hold?: boolean } = {},
+): Promise<CollectedRun> {
+  const hold = opts.hold === true;
+  let f = new Frame();
   const frames: CollectedFrame[] = [];
+  let held: { f: Frame; copy: CollectedFrame }[] = [];
   let fills = 0;
   let ended = false;
+  const checkHeld = () => {
+    for (const h of held) {
+      if (!sameBytes(h.f.buf.subarray(h.f.offset, h.f.offset + h.f.capLen), h.copy.data)) {
+        throw new Error(`frame ${h.copy.number} changed before the next fill()`);
+      }
+    }
+    held = [];
+  };
   for (;;) {
+    if (hold) f = new Frame();
     const s = r.next(f);
     if (s === NEXT_FRAME) {
-      frames.push({
-        number: f.number,
-        fileOffset: f.fileOffset,
-        tsSec: f.tsSec,
-        tsNsec: f.tsNsec,
-        capLen: f.capLen,
-        wireLen: f.wireLen,
-        linkType: f.linkType,
-        ifIndex: f.ifIndex,
-        data: f.buf.slice(f.offset, f.offset + f.capLen),
-      });
+      const copy = copyFrame(f);
+      frames.push(copy);
+      if (hold) held.push({ f, copy });
     } else if (s === NEXT_NEED_DATA) {
       if (ended) throw new Error("next() asked for data after fill() returned false");
+      checkHeld();
       fills++;
       if (!(await r.fill())) ended = true;
     } else if (s === NEXT_EOF || s === NEXT_ERROR) {
+      checkHeld();
       // Sticky: asking again gives the same answer.
       if (r.next(f) !== s) throw new Error("next() status is not sticky at the end");
       return { frames, status: s, error: r.error, fills };

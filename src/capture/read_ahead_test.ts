@@ -15,7 +15,6 @@ import { Frame } from "./frame.ts";
 import { NEXT_EOF, NEXT_ERROR, NEXT_FRAME, NEXT_NEED_DATA } from "./read_status.ts";
 import {
   buildPcap,
-  type CollectedFrame,
   type CollectedRun,
   collectFrames,
   patternBytes,
@@ -54,55 +53,6 @@ class EagerReader implements ByteReader {
   }
   close(): void {
     this.closes++;
-  }
-}
-
-/**
- * Like `collectFrames`, but each frame goes into its own `Frame` and is kept
- * (as offline_run keeps a batch) until the next fill(): just before each
- * fill(), and at the end, every frame handed out since the previous fill()
- * must still show the bytes it had when next() returned it.
- */
-async function collectHeld(r: CaptureFileReader): Promise<CollectedRun> {
-  const frames: CollectedFrame[] = [];
-  let held: { f: Frame; copy: CollectedFrame }[] = [];
-  let fills = 0;
-  let ended = false;
-  const check = () => {
-    for (const { f, copy } of held) {
-      const now = f.buf.subarray(f.offset, f.offset + f.capLen);
-      if (!bytesEqual(now, copy.data)) {
-        throw new Error(`frame ${copy.number} changed before the next fill()`);
-      }
-    }
-    held = [];
-  };
-  for (;;) {
-    const f = new Frame();
-    const s = r.next(f);
-    if (s === NEXT_FRAME) {
-      const copy: CollectedFrame = {
-        number: f.number,
-        fileOffset: f.fileOffset,
-        tsSec: f.tsSec,
-        tsNsec: f.tsNsec,
-        capLen: f.capLen,
-        wireLen: f.wireLen,
-        linkType: f.linkType,
-        ifIndex: f.ifIndex,
-        data: f.buf.slice(f.offset, f.offset + f.capLen),
-      };
-      frames.push(copy);
-      held.push({ f, copy });
-    } else if (s === NEXT_NEED_DATA) {
-      if (ended) throw new Error("next() asked for data after fill() returned false");
-      check();
-      fills++;
-      if (!(await r.fill())) ended = true;
-    } else {
-      check();
-      return { frames, status: s, error: r.error, fills };
-    }
   }
 }
 
@@ -221,7 +171,7 @@ Deno.test("read-ahead: every chunk size 1..120 reads the same small pcap (bounda
   for (let chunkSize = 1; chunkSize <= 120; chunkSize++) {
     const reader = new EagerReader(bytes);
     const r = await CaptureFileReader.fromReader(reader, "s.pcap", { chunkSize, readAhead: true });
-    assertSameRun(await collectHeld(r), want, `chunk ${chunkSize}`);
+    assertSameRun(await collectFrames(r, { hold: true }), want, `chunk ${chunkSize}`);
     assert.equal(r.bytesRead, bytes.length);
     r.close();
     assert.equal(reader.closes, 1);
@@ -238,7 +188,11 @@ Deno.test("read-ahead: records larger than a chunk and than the headroom (pcap, 
         chunkSize,
         readAhead: true,
       });
-      assertSameRun(await collectHeld(r), want, `chunk ${chunkSize}, reads of ${step}`);
+      assertSameRun(
+        await collectFrames(r, { hold: true }),
+        want,
+        `chunk ${chunkSize}, reads of ${step}`,
+      );
       assert.equal(r.bytesRead, bytes.length);
       r.close();
     }
@@ -256,7 +210,7 @@ Deno.test("read-ahead: pcapng with several sections and interfaces, blocks large
       chunkSize,
       readAhead: true,
     });
-    assertSameRun(await collectHeld(r), want, `chunk ${chunkSize}`);
+    assertSameRun(await collectFrames(r, { hold: true }), want, `chunk ${chunkSize}`);
     assert.deepEqual(r.interfaces, whole.interfaces, `chunk ${chunkSize}`);
     assert.equal(r.sections, 3);
     assert.equal(r.skippedBlocks, whole.skippedBlocks);
@@ -282,7 +236,7 @@ Deno.test("read-ahead: real files read with small chunks equal one whole reading
         assert.equal(src.readAhead, bytes.length >= (chunkSize ?? 2 << 20), `${name} ${chunkSize}`);
         src.close();
         const r = await CaptureFileReader.open(path, { chunkSize });
-        assertSameRun(await collectHeld(r), want, `${name}, chunk ${chunkSize}`);
+        assertSameRun(await collectFrames(r, { hold: true }), want, `${name}, chunk ${chunkSize}`);
         assert.equal(r.bytesRead, bytes.length);
         r.close();
       }
@@ -305,7 +259,7 @@ Deno.test("read-ahead: records ending exactly at a chunk boundary, and a file of
       chunkSize,
       readAhead: true,
     });
-    assertSameRun(await collectHeld(r), want, `chunk ${chunkSize}`);
+    assertSameRun(await collectFrames(r, { hold: true }), want, `chunk ${chunkSize}`);
     r.close();
   }
   await withTempDir(async (dir) => {
@@ -313,7 +267,7 @@ Deno.test("read-ahead: records ending exactly at a chunk boundary, and a file of
     await Deno.writeFile(path, bytes);
     for (const chunkSize of [24, 80, bytes.length, bytes.length + 1]) {
       const r = await CaptureFileReader.open(path, { chunkSize });
-      assertSameRun(await collectHeld(r), want, `file, chunk ${chunkSize}`);
+      assertSameRun(await collectFrames(r, { hold: true }), want, `file, chunk ${chunkSize}`);
       r.close();
     }
   });
@@ -341,7 +295,7 @@ Deno.test("read-ahead: empty files, a header-only file, a header cut short", asy
     await Deno.writeFile(headerOnly, hdr);
     for (const chunkSize of [1, 5, 8, 24]) {
       const r = await CaptureFileReader.open(headerOnly, { chunkSize });
-      const run = await collectHeld(r);
+      const run = await collectFrames(r, { hold: true });
       assert.equal(run.status, NEXT_EOF);
       assert.equal(run.frames.length, 0);
       r.close();
@@ -379,7 +333,7 @@ Deno.test("read-ahead: a file cut short reports the cut record after every compl
       for (const chunkSize of [65536, 1 << 20, undefined]) {
         const what = `cut ${cut}, chunk ${chunkSize}`;
         const r = await CaptureFileReader.open(path, { chunkSize });
-        const run = await collectHeld(r);
+        const run = await collectFrames(r, { hold: true });
         r.close();
         assert.equal(run.frames.length, complete, what);
         for (let i = 0; i < complete; i++) {
@@ -411,7 +365,7 @@ Deno.test("read-ahead: a read error inside a record larger than the headroom", a
       chunkSize,
       readAhead: true,
     });
-    const run = await collectHeld(r);
+    const run = await collectFrames(r, { hold: true });
     assert.equal(run.frames.length, 10);
     assert.equal(run.status, NEXT_ERROR);
     assert.equal(run.error?.kind, "io");
@@ -535,7 +489,7 @@ Deno.test("read-ahead: pipes and standard input are read directly, a FIFO gives 
     assert.ok(bytesEqual(Uint8Array.from(seen), bytes));
     writing = write();
     const r = await CaptureFileReader.open(fifo, { chunkSize: 4096 });
-    assertSameRun(await collectHeld(r), want, "fifo");
+    assertSameRun(await collectFrames(r, { hold: true }), want, "fifo");
     r.close();
     await writing;
   });
