@@ -1,32 +1,9 @@
 import assert from "node:assert/strict";
-import { type ByteReader, ByteSource } from "./byte_source.ts";
+import { ByteSource } from "./byte_source.ts";
 import { CaptureFileError } from "./capture_file_error.ts";
 import { CaptureFileReader } from "./capture_file_reader.ts";
 import { NEXT_ERROR } from "./read_status.ts";
-import { buildPcap, collectFrames, patternBytes } from "./capture_test_support.ts";
-
-/** Serves `bytes` in reads of at most `step` bytes; counts reads and closes. */
-class StepReader implements ByteReader {
-  pos = 0;
-  reads = 0;
-  closes = 0;
-  constructor(readonly bytes: Uint8Array, readonly step: number, readonly failAt = -1) {}
-  read(p: Uint8Array): Promise<number | null> {
-    this.reads++;
-    if (this.failAt >= 0 && this.pos >= this.failAt) {
-      return Promise.reject(new Error("device vanished"));
-    }
-    if (this.pos >= this.bytes.length) return Promise.resolve(null);
-    let n = Math.min(p.length, this.step, this.bytes.length - this.pos);
-    if (this.failAt >= 0) n = Math.min(n, this.failAt - this.pos);
-    p.set(this.bytes.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return Promise.resolve(n);
-  }
-  close(): void {
-    this.closes++;
-  }
-}
+import { buildPcap, collectFrames, patternBytes, StepReader } from "./capture_test_support.ts";
 
 Deno.test("fill reads until `need` bytes are available, then compacts the tail to the front", async () => {
   const data = patternBytes(100);

@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { ByteReader } from "./byte_source.ts";
 import type { CaptureFileError } from "./capture_file_error.ts";
 import type { CaptureFileReader } from "./capture_file_reader.ts";
 import { Frame } from "./frame.ts";
@@ -285,7 +286,8 @@ function copyFrame(f: Frame): CollectedFrame {
   };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** Whether two byte arrays hold the same bytes. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -339,5 +341,40 @@ export async function collectFrames(
     } else {
       throw new Error(`unexpected status ${s}`);
     }
+  }
+}
+
+/**
+ * A ByteReader serving `bytes` in reads of at most `step` bytes, failing
+ * from offset `failAt` on (-1: never); counts reads and closes. With
+ * `scribble`, the rest of each read's target is overwritten, so that a
+ * parser reading stale bytes sees garbage. The bytes are written at call
+ * time, i.e. while a read-ahead parser still walks its other buffer.
+ */
+export class StepReader implements ByteReader {
+  pos = 0;
+  reads = 0;
+  closes = 0;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly step = Infinity,
+    readonly failAt = -1,
+    readonly scribble = false,
+  ) {}
+  read(p: Uint8Array): Promise<number | null> {
+    this.reads++;
+    if (this.failAt >= 0 && this.pos >= this.failAt) {
+      return Promise.reject(new Error("device vanished"));
+    }
+    if (this.pos >= this.bytes.length) return Promise.resolve(null);
+    let n = Math.min(p.length, this.step, this.bytes.length - this.pos);
+    if (this.failAt >= 0) n = Math.min(n, this.failAt - this.pos);
+    p.set(this.bytes.subarray(this.pos, this.pos + n));
+    if (this.scribble) p.fill(0xee, n);
+    this.pos += n;
+    return Promise.resolve(n);
+  }
+  close(): void {
+    this.closes++;
   }
 }

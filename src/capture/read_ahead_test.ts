@@ -20,46 +20,13 @@ import {
   patternBytes,
   PcapngBuilder,
   type PcapRecordSpec,
+  sameBytes,
+  StepReader,
 } from "./capture_test_support.ts";
 
-/**
- * Serves `bytes` like a regular file: every read fills its buffer (up to
- * `step`), and the bytes are written at call time, i.e. while the parser is
- * still walking the other buffer. A read into a buffer that still holds
- * frames handed out since the last fill() therefore corrupts them at once.
- */
-class EagerReader implements ByteReader {
-  pos = 0;
-  reads = 0;
-  closes = 0;
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly step = Infinity,
-    readonly failAt = -1,
-  ) {}
-  read(p: Uint8Array): Promise<number | null> {
-    this.reads++;
-    if (this.failAt >= 0 && this.pos >= this.failAt) {
-      return Promise.reject(new Error("device vanished"));
-    }
-    if (this.pos >= this.bytes.length) return Promise.resolve(null);
-    let n = Math.min(p.length, this.step, this.bytes.length - this.pos);
-    if (this.failAt >= 0) n = Math.min(n, this.failAt - this.pos);
-    p.set(this.bytes.subarray(this.pos, this.pos + n));
-    // Scribble over the rest of the target: stale bytes must never be read.
-    p.fill(0xee, n);
-    this.pos += n;
-    return Promise.resolve(n);
-  }
-  close(): void {
-    this.closes++;
-  }
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** Serves `bytes` like a regular file, scribbling over the rest of each read's target. */
+function eagerReader(bytes: Uint8Array, step = Infinity, failAt = -1): StepReader {
+  return new StepReader(bytes, step, failAt, true);
 }
 
 /** Compares two runs frame by frame (clearer failures than one deepEqual). */
@@ -70,7 +37,7 @@ function assertSameRun(got: CollectedRun, want: CollectedRun, what: string): voi
     const { data: gd, ...gm } = g;
     const { data: wd, ...wm } = w;
     assert.deepEqual(gm, wm, `${what}: frame ${i + 1} metadata`);
-    assert.ok(bytesEqual(gd, wd), `${what}: frame ${i + 1} bytes`);
+    assert.ok(sameBytes(gd, wd), `${what}: frame ${i + 1} bytes`);
   }
   assert.equal(got.status, want.status, `${what}: status`);
   assert.equal(got.error?.kind, want.error?.kind, `${what}: error kind`);
@@ -169,7 +136,7 @@ Deno.test("read-ahead: every chunk size 1..120 reads the same small pcap (bounda
   const want = await collectFrames(CaptureFileReader.fromBytes(bytes));
   assert.equal(want.frames.length, 60);
   for (let chunkSize = 1; chunkSize <= 120; chunkSize++) {
-    const reader = new EagerReader(bytes);
+    const reader = eagerReader(bytes);
     const r = await CaptureFileReader.fromReader(reader, "s.pcap", { chunkSize, readAhead: true });
     assertSameRun(await collectFrames(r, { hold: true }), want, `chunk ${chunkSize}`);
     assert.equal(r.bytesRead, bytes.length);
@@ -184,7 +151,7 @@ Deno.test("read-ahead: records larger than a chunk and than the headroom (pcap, 
   assert.equal(want.frames.length, bigRecords().length);
   for (const chunkSize of [4093, 65536, 262144, 300000, 1 << 20]) {
     for (const step of [Infinity, 5000]) {
-      const r = await CaptureFileReader.fromReader(new EagerReader(bytes, step), "b.pcap", {
+      const r = await CaptureFileReader.fromReader(eagerReader(bytes, step), "b.pcap", {
         chunkSize,
         readAhead: true,
       });
@@ -206,7 +173,7 @@ Deno.test("read-ahead: pcapng with several sections and interfaces, blocks large
   assert.equal(want.status, NEXT_EOF);
   assert.equal(want.frames.length, packets);
   for (const chunkSize of [1, 12, 13, 100, 4096, 65536, 1 << 20]) {
-    const r = await CaptureFileReader.fromReader(new EagerReader(bytes), "m.pcapng", {
+    const r = await CaptureFileReader.fromReader(eagerReader(bytes), "m.pcapng", {
       chunkSize,
       readAhead: true,
     });
@@ -255,7 +222,7 @@ Deno.test("read-ahead: records ending exactly at a chunk boundary, and a file of
   const bytes = buildPcap({}, recs);
   const want = await collectFrames(CaptureFileReader.fromBytes(bytes));
   for (const chunkSize of [24, 56, 80, 136, bytes.length - 1, bytes.length]) {
-    const r = await CaptureFileReader.fromReader(new EagerReader(bytes), "x.pcap", {
+    const r = await CaptureFileReader.fromReader(eagerReader(bytes), "x.pcap", {
       chunkSize,
       readAhead: true,
     });
@@ -284,7 +251,7 @@ Deno.test("read-ahead: empty files, a header-only file, a header cut short", asy
       );
     }
     await assert.rejects(
-      CaptureFileReader.fromReader(new EagerReader(new Uint8Array(0)), "e", {
+      CaptureFileReader.fromReader(eagerReader(new Uint8Array(0)), "e", {
         chunkSize: 8,
         readAhead: true,
       }),
@@ -337,7 +304,7 @@ Deno.test("read-ahead: a file cut short reports the cut record after every compl
         r.close();
         assert.equal(run.frames.length, complete, what);
         for (let i = 0; i < complete; i++) {
-          assert.ok(bytesEqual(run.frames[i].data, want.frames[i].data), `${what}: frame ${i + 1}`);
+          assert.ok(sameBytes(run.frames[i].data, want.frames[i].data), `${what}: frame ${i + 1}`);
           assert.equal(run.frames[i].tsNsec, want.frames[i].tsNsec, `${what}: frame ${i + 1}`);
         }
         if (offs.includes(cut)) {
@@ -360,7 +327,7 @@ Deno.test("read-ahead: a read error inside a record larger than the headroom", a
   // Fail 100 KB into the 2.5 MiB record (frame 11).
   const failAt = offs[10] + 16 + 100000;
   for (const chunkSize of [4096, 65536]) {
-    const reader = new EagerReader(bytes, Infinity, failAt);
+    const reader = eagerReader(bytes, Infinity, failAt);
     const r = await CaptureFileReader.fromReader(reader, "dev.pcap", {
       chunkSize,
       readAhead: true,
@@ -486,7 +453,7 @@ Deno.test("read-ahead: pipes and standard input are read directly, a FIFO gives 
     }
     src.close();
     await writing;
-    assert.ok(bytesEqual(Uint8Array.from(seen), bytes));
+    assert.ok(sameBytes(Uint8Array.from(seen), bytes));
     writing = write();
     const r = await CaptureFileReader.open(fifo, { chunkSize: 4096 });
     assertSameRun(await collectFrames(r, { hold: true }), want, "fifo");
