@@ -38,6 +38,8 @@
  * @module
  */
 
+import { fmix32, mixWord } from "../flow/murmur3.ts";
+
 /** Words per key. */
 export const KEY_WORDS = 5;
 
@@ -52,11 +54,10 @@ const MIN_SLOTS = 64;
 
 /**
  * Seeded 32-bit hash of a list id and five key words, as an int32: the
- * Murmur3 32-bit block mix (public domain, A. Appleby) over the words, then
- * its finalizer. Written out (no helper per word) so that it compiles to one
- * straight sequence; key words 1..3 are skipped when all three are zero (an
- * IPv4 address key), which is still a function of the key alone. Shared
- * with the SYN flood detector's destination table.
+ * Murmur3 32-bit block mix over the words, then its finalizer with the key
+ * length (24 bytes) folded in. Key words 1..3 are skipped when all three
+ * are zero (an IPv4 address key), which is still a function of the key
+ * alone. Shared with the SYN flood detector's destination table.
  */
 export function hashKey(
   seed: number,
@@ -67,47 +68,9 @@ export function hashKey(
   k3: number,
   k4: number,
 ): number {
-  let h = seed | 0, k = 0;
-  k = Math.imul(list, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  k = Math.imul(k0, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  if ((k1 | k2 | k3) !== 0) {
-    k = Math.imul(k1, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    k = Math.imul(k2, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    k = Math.imul(k3, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  k = Math.imul(k4, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  // fmix32
-  h ^= 24;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
+  let h = mixWord(mixWord(seed | 0, list), k0);
+  if ((k1 | k2 | k3) !== 0) h = mixWord(mixWord(mixWord(h, k1), k2), k3);
+  return fmix32(mixWord(h, k4) ^ 24);
 }
 
 /** A random hash seed (so that nobody can choose keys that all land in one probe run). */

@@ -39,6 +39,7 @@ import {
   NET_IPV6,
   type PacketRecord,
 } from "../protocol/packet.ts";
+import { fmix32, mixWord } from "./murmur3.ts";
 
 /** IP protocol number of SCTP (RFC 9260), whose ports are part of the key. */
 export const IPPROTO_SCTP = 132;
@@ -85,24 +86,6 @@ export class FlowKey {
   dir = 0;
   /** Symmetric hash of the key, a signed 32-bit integer. */
   hash = 0;
-}
-
-/** MurmurHash3's 32-bit finaliser (full avalanche); returns a signed 32-bit integer. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/** One MurmurHash3 block step: folds the 32-bit word `k` into `h`. */
-function mixWord(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  h ^= Math.imul(k, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
 /** Hash of one IPv4 endpoint. */
