@@ -4,7 +4,11 @@ import { Frame } from "../capture/frame.ts";
 import { decodeFrame } from "../protocol/decode.ts";
 import { PacketRecord } from "../protocol/packet.ts";
 import { fixture } from "../../tests/_fixtures.ts";
-import { defaultAnomalySettings } from "../analysis/_test_anomaly.ts";
+import {
+  defaultAnomalySettings,
+  defaultPortScan,
+  defaultSynFlood,
+} from "../analysis/_test_anomaly.ts";
 import { AnalysisEngine, ENGINE_BATCH, type EngineOptions } from "./analysis_engine.ts";
 
 const OPTIONS: EngineOptions = {
@@ -16,20 +20,9 @@ const OPTIONS: EngineOptions = {
   outOfOrder: true,
   anomalies: {
     enabled: true,
-    syn_flood: {
-      enabled: true,
-      window_secs: 5,
-      syn_threshold: 5,
-      unique_src_threshold: 1,
-      cooldown_secs: 10,
-    },
-    port_scan: {
-      enabled: true,
-      window_secs: 10,
-      unique_ports_threshold: 25,
-      unique_hosts_threshold: 10,
-      cooldown_secs: 30,
-    },
+    // Low flood thresholds, so that the fixtures raise alerts.
+    syn_flood: { ...defaultSynFlood(), syn_threshold: 5, unique_src_threshold: 1 },
+    port_scan: defaultPortScan(),
   },
   stats: { intervalMs: 1000, topN: 5 },
 };
